@@ -1,0 +1,117 @@
+/**
+ * The engine's public vocabulary. Everything in src/core is pure TypeScript over typed arrays:
+ * no `vscode`, no ONNX Runtime, no worker threads.
+ */
+
+/** The model behind the sampler: a bidirectional denoiser over token ids. */
+export interface Denoiser {
+  readonly vocabSize: number;
+  readonly maskId: number;
+  /** Whether the model is conditioned on the time step (then logits can never be reused). */
+  readonly usesTime: boolean;
+  /**
+   * Logits for a batch of sequences.
+   * @param ids row-major [batch, length]
+   * @param t the current time per row, only passed to models with `usesTime`
+   * @returns row-major [batch, length, vocab] logits (float32)
+   */
+  forward(ids: Int32Array, batch: number, length: number, t?: Float64Array): Promise<Float32Array>;
+}
+
+/** A random source in [0, 1) with float64 resolution; always passed in, never global. */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+}
+
+export type ScheduleName = 'loglinear' | 'cosine';
+
+/** Stochastic samplers: one shared posterior, they differ only in how sigma is chosen. */
+export type RemaskingStrategyName =
+  | 'mdlm'
+  | 'remdm-cap'
+  | 'remdm-rescale'
+  | 'remdm-conf'
+  | 'remdm-loop'
+  | 'forward-backward'
+  | 'dfm';
+
+/** Deterministic decoders for LLaDA-class models. */
+export type DecoderStrategyName = 'topk-confidence' | 'confidence-threshold';
+
+export type StrategyName = RemaskingStrategyName | DecoderStrategyName;
+
+export interface SamplerOptions {
+  strategy: StrategyName;
+  /** Number of denoising steps T (>= 1). */
+  steps: number;
+  schedule?: ScheduleName;
+  /** ReMDM's eta: cap/rescale factor, loop-phase sigma (0..1). */
+  eta?: number;
+  /** remdm-loop: loop phase runs for t in [tOff, tOn]; alpha is held at alphaOn there. */
+  tOn?: number;
+  tOff?: number;
+  alphaOn?: number;
+  /** Logit temperature (> 0). */
+  temperature?: number;
+  /** Nucleus mass in (0, 1]. */
+  topP?: number;
+  /** Keep the k most likely tokens (0 = off). */
+  topK?: number;
+  /** confidence-threshold: commit every masked token whose confidence exceeds this (0..1). */
+  threshold?: number;
+  /** Semi-autoregressive blocks for the deterministic decoders (0 = one block). */
+  blockLength?: number;
+}
+
+/** What one run is asked to generate. */
+export interface SampleInput {
+  /** Initial ids for one row, [length]; positions to generate hold the mask id. */
+  ids: Int32Array;
+  /** 1 where the position may change, 0 for frozen context. */
+  editable: Uint8Array;
+  /** Independent samples drawn in one batch (>= 1). */
+  batch: number;
+}
+
+/** Per-position state in a frame. */
+export enum TokenState {
+  /** Context, or a token decoded in an earlier step that still stands. */
+  Settled = 0,
+  Masked = 1,
+  /** Decoded in this step. */
+  Decoded = 2,
+  /** Was a token, turned back into a mask in this step. */
+  Remasked = 3,
+}
+
+/** What each step yields: enough for the editor to draw it. Arrays are [batch, length]. */
+export interface Frame {
+  /** 1-based step index; the final noise-removal step is `totalSteps`. */
+  step: number;
+  totalSteps: number;
+  /** Diffusion time after this step (1 = all masked, 0 = clean). */
+  t: number;
+  batch: number;
+  length: number;
+  ids: Int32Array;
+  state: Uint8Array;
+  /** Probability the model gave the current token when it was decoded (0 for masked / context). */
+  confidence: Float32Array;
+  /** Whether the model was called for this step (false when logits were reused). */
+  modelCalled: boolean;
+}
+
+/** A piece of the text the model sees: literal context, or a hole to fill. */
+export type Segment =
+  | { kind: 'text'; text: string }
+  | {
+      kind: 'hole';
+      /** Tokens to generate. */
+      length: number;
+      /**
+       * Refine: the hole starts from this text instead of all masks; `strength` (0..1] of its
+       * tokens are remasked at the start and the remasking sampler re-denoises the hole.
+       */
+      initial?: string;
+    };

@@ -1,0 +1,140 @@
+/**
+ * The typed message protocol between the extension host (or the CLI) and the worker thread that
+ * owns the model. Every request carries an `id`; every reply names the request it answers.
+ *
+ * host → worker: load, infill, cancel, dispose
+ * worker → host: ready, frame, done, error
+ */
+import type { SamplerOptions, Segment, TokenState } from '../core/types';
+
+export type { Segment };
+
+export type ExecutionProviderSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface InfillRequest {
+  /** Text and holes in document order. Context is cropped to the model's window around holes. */
+  segments: Segment[];
+  sampler: SamplerOptions;
+  seed: number;
+  /** Independent samples, drawn in one batched run. */
+  samples: number;
+  /** Refine strength: the fraction of an `initial` hole remasked at the start. */
+  strength?: number;
+  /** Cap on frame messages per second; the last frame is always sent. 0 = every frame. */
+  maxFramesPerSecond: number;
+}
+
+/** Sent by the host: load (or replace) the model. Answered by `ready` or `error`. */
+export interface LoadMessage {
+  type: 'load';
+  id: number;
+  modelDir: string;
+  executionProvider: ExecutionProviderSetting;
+  /** Prefer `onnx/model_quantized.onnx` when present. */
+  quantized: boolean;
+  /** Intra-op threads (0 = the runtime's default). */
+  threads: number;
+}
+
+/** Sent by the host: run one request. Answered by `frame`s, then `done` or `error`. */
+export interface InfillMessage {
+  type: 'infill';
+  id: number;
+  request: InfillRequest;
+}
+
+/** Sent by the host: stop request `id` before its next model call. Answered by its `error` with code `cancelled`. */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+/** Sent by the host: release the session; the worker exits afterwards. */
+export interface DisposeMessage {
+  type: 'dispose';
+  id: number;
+}
+
+export type HostToWorker = LoadMessage | InfillMessage | CancelMessage | DisposeMessage;
+
+/** What was loaded, for the status bar and the log. */
+export interface ModelInfo {
+  name: string;
+  modelDir: string;
+  onnxFile: string;
+  vocabSize: number;
+  maskId: number;
+  maxLength: number;
+  usesTime: boolean;
+  /** The execution provider actually in use, e.g. 'cpu', 'cuda'. */
+  executionProvider: string;
+  /** Why a requested provider was not used (fallback to CPU), if it was not. */
+  providerNotice?: string;
+  loadMs: number;
+}
+
+/** Sent by the worker: the model answering `load` is ready. */
+export interface ReadyMessage {
+  type: 'ready';
+  id: number;
+  model: ModelInfo;
+}
+
+/** One token as drawn in the editor: whole characters only (never half a UTF-8 sequence). */
+export interface TokenView {
+  text: string;
+  state: TokenState;
+  confidence: number;
+}
+
+/** Sent by the worker: one step of request `id` (throttled; the last one is always sent). */
+export interface FrameMessage {
+  type: 'frame';
+  id: number;
+  step: number;
+  totalSteps: number;
+  /** [sample][hole] → tokens of that hole. */
+  holes: TokenView[][][];
+}
+
+export interface Timings {
+  /** Milliseconds in total spent in each part of the run. */
+  forwardMs: number;
+  samplerMs: number;
+  messagingMs: number;
+  totalMs: number;
+  firstFrameMs: number;
+}
+
+/** Sent by the worker: request `id` finished. The texts equal what the last frame showed. */
+export interface DoneMessage {
+  type: 'done';
+  id: number;
+  /** [sample] → each hole's text, in order. */
+  samples: { holes: string[] }[];
+  steps: number;
+  forwardCalls: number;
+  timings: Timings;
+}
+
+export type ErrorCode =
+  | 'cancelled'
+  | 'model-missing'
+  | 'model-invalid'
+  | 'tokenizer-mismatch'
+  | 'bad-request'
+  | 'hole-too-long'
+  | 'runtime'
+  | 'not-loaded'
+  | 'worker-crashed';
+
+/** Sent by the worker: request `id` failed (or was cancelled). Always sent, never thrown away. */
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  code: ErrorCode;
+  message: string;
+  stack?: string;
+}
+
+export type WorkerToHost = ReadyMessage | FrameMessage | DoneMessage | ErrorMessage;

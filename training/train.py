@@ -1,0 +1,191 @@
+"""Train the embedded model with the MDLM objective, resumably, on CPU (bf16 autocast) or a GPU.
+
+Loss: cross-entropy at masked positions weighted by 1/t, t ~ U(eps, 1) drawn antithetically
+across the batch, with the log-linear schedule alpha_t = 1 - t (each token masked with prob. t).
+Usage: python3 train.py --data data --tokenizer runs/tokenizer --out runs/small [--preset small]
+Re-running the same command resumes from OUT/checkpoint.pt.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from model import DiffusionLM, ModelConfig  # noqa: E402
+
+PRESETS = {
+    # What the committed model was trained with (2 CPU cores).
+    "small": dict(model=dict(hidden_size=256, num_layers=4, num_heads=4), tokens_per_step=4096, lr=2e-3,
+                  total_steps=10000, warmup=300),
+    # The same recipe scaled up for a GPU machine.
+    "gpu": dict(model=dict(hidden_size=512, num_layers=8, num_heads=8), tokens_per_step=65536, lr=1e-3,
+                total_steps=20000, warmup=1000),
+    # A few steps for CI's smoke test.
+    "smoke": dict(model=dict(hidden_size=32, num_layers=1, num_heads=2), tokens_per_step=512, lr=2e-3,
+                  total_steps=5, warmup=1),
+}
+DOMAIN_WEIGHTS = {"python": 0.42, "pydocs": 0.38, "typescript": 0.20}
+# Sequence lengths and how often each is drawn: mostly short (cheap) windows, enough full ones
+# that every position embedding is trained.
+LENGTHS = [(128, 0.15), (256, 0.55), (512, 0.30)]
+EPS = 1e-3
+
+
+def load_split(data: Path, split: str):
+    out = {}
+    for domain in DOMAIN_WEIGHTS:
+        path = data / split / f"{domain}.u16"
+        if path.exists():
+            out[domain] = np.fromfile(path, dtype=np.uint16)
+    return out
+
+
+def batch(corpus, rng: random.Random, length: int, size: int):
+    domains = list(corpus)
+    weights = [DOMAIN_WEIGHTS[d] for d in domains]
+    rows = []
+    for _ in range(size):
+        tokens = corpus[rng.choices(domains, weights)[0]]
+        start = rng.randrange(0, max(1, len(tokens) - length))
+        rows.append(tokens[start:start + length].astype(np.int64))
+    return torch.from_numpy(np.stack(rows))
+
+
+def mdlm_loss(model, x, mask_id, generator):
+    b, n = x.shape
+    u = torch.rand(1, generator=generator).item()
+    t = ((u + torch.arange(b) / b) % 1.0) * (1 - EPS) + EPS  # antithetic t across the batch
+    masked = torch.rand(b, n, generator=generator) < t[:, None]
+    h = model.hidden(torch.where(masked, torch.full_like(x, mask_id), x))
+    logits = model.logits(h[masked]).float()
+    logits[:, mask_id] = -1e4  # SUBS: the mask is never a prediction
+    ce = F.cross_entropy(logits, x[masked], reduction="none")
+    weights = (1.0 / t)[:, None].expand(b, n)[masked]
+    return (ce * weights).sum() / (b * n), (logits.argmax(-1) == x[masked]).float().mean()
+
+
+def lr_at(step, preset):
+    if step < preset["warmup"]:
+        return preset["lr"] * (step + 1) / preset["warmup"]
+    progress = min(1.0, (step - preset["warmup"]) / max(1, preset["total_steps"] - preset["warmup"]))
+    return preset["lr"] * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@torch.no_grad()
+def heldout_accuracy(model, heldout, mask_id, rate=0.15, length=256, windows=24):
+    model.eval()
+    result = {}
+    g = torch.Generator().manual_seed(1234)
+    for domain, tokens in heldout.items():
+        hits = total = 0
+        for i in range(windows):
+            start = (i * (len(tokens) - length)) // windows
+            x = torch.from_numpy(tokens[start:start + length].astype(np.int64))[None]
+            masked = torch.rand(x.shape, generator=g) < rate
+            logits = model(torch.where(masked, torch.full_like(x, mask_id), x))
+            logits[..., mask_id] = -1e4
+            hits += (logits.argmax(-1)[masked] == x[masked]).sum().item()
+            total += masked.sum().item()
+        result[domain] = hits / max(1, total)
+    model.train()
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--tokenizer", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--preset", choices=PRESETS, default="small")
+    ap.add_argument("--total-steps", type=int, help="override the preset (may change on resume)")
+    ap.add_argument("--stop-after", type=int, help="stop at this step (for smoke runs)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    args = ap.parse_args()
+
+    preset = dict(PRESETS[args.preset])
+    if args.total_steps:
+        preset["total_steps"] = args.total_steps
+    torch.set_num_threads(args.threads)
+    tokenizer = json.loads((args.tokenizer / "tokenizer.json").read_text())
+    vocab = tokenizer["model"]["vocab"]
+    config = ModelConfig(vocab_size=len(vocab), mask_token_id=vocab["[MASK]"], **preset["model"])
+    device = torch.device(args.device)
+    model = DiffusionLM(config).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=preset["lr"], betas=(0.9, 0.98), weight_decay=0.03)
+    args.out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = args.out / "checkpoint.pt"
+    state = dict(step=0, tokens=0, seconds=0.0, rng=random.Random(0).getstate())
+    if ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        state = ckpt["state"]
+        print(f"resumed at step {state['step']} ({state['tokens']:,} tokens)", flush=True)
+    rng = random.Random()
+    rng.setstate(state["rng"])
+    generator = torch.Generator().manual_seed(state["step"])
+
+    train = load_split(args.data, "train")
+    heldout = load_split(args.data, "heldout")
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model {n_params/1e6:.2f}M params, config {config.to_dict()}, preset {args.preset}", flush=True)
+
+    def save():
+        tmp = ckpt_path.with_suffix(".tmp")
+        state["rng"] = rng.getstate()
+        torch.save(dict(model=model.state_dict(), optimizer=opt.state_dict(), state=state,
+                        config=config.to_dict(), preset=preset), tmp)
+        os.replace(tmp, ckpt_path)
+
+    log = open(args.out / "log.jsonl", "a")
+    last_save = time.time()
+    window_start, window_tokens, window_loss = time.time(), 0, []
+    stop = min(preset["total_steps"], args.stop_after or preset["total_steps"])
+    amp = device.type == "cpu" or torch.cuda.is_bf16_supported()
+    while state["step"] < stop:
+        step_start = time.time()
+        length = rng.choices([l for l, _ in LENGTHS], [w for _, w in LENGTHS])[0]
+        length = min(length, config.max_length)
+        x = batch(train, rng, length, max(1, preset["tokens_per_step"] // length)).to(device)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(state["step"], preset)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss, acc = mdlm_loss(model, x, config.mask_token_id, generator)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        state["step"] += 1
+        state["tokens"] += x.numel()
+        state["seconds"] += time.time() - step_start
+        window_tokens += x.numel()
+        window_loss.append(loss.item())
+        if state["step"] % 100 == 0 or state["step"] == stop:
+            rate = window_tokens / (time.time() - window_start)
+            entry = dict(step=state["step"], tokens=state["tokens"], loss=float(np.mean(window_loss)),
+                         lr=lr_at(state["step"], preset), tok_per_s=round(rate), train_seconds=round(state["seconds"]))
+            if state["step"] % 1000 == 0 or state["step"] == stop:
+                entry["heldout_acc15"] = heldout_accuracy(model, heldout, config.mask_token_id)
+            print(json.dumps(entry), flush=True)
+            log.write(json.dumps(entry) + "\n")
+            log.flush()
+            window_start, window_tokens, window_loss = time.time(), 0, []
+        if time.time() - last_save > args.checkpoint_minutes * 60:
+            save()
+            last_save = time.time()
+    save()
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()
