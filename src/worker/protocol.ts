@@ -55,7 +55,18 @@ export interface DisposeMessage {
   id: number;
 }
 
-export type HostToWorker = LoadMessage | InfillMessage | CancelMessage | DisposeMessage;
+/**
+ * Sent by the host: end the worker thread abruptly, as a crash would (no reply; the host sees the
+ * thread exit). It exits at once when idle, or right before its next model call when a run is in
+ * progress: ending a thread while onnxruntime-node is inside a native call (`Worker.terminate()`)
+ * aborts the whole process. For restarts and tests.
+ */
+export interface ExitMessage {
+  type: 'exit';
+  id: number;
+}
+
+export type HostToWorker = LoadMessage | InfillMessage | CancelMessage | DisposeMessage | ExitMessage;
 
 /** What was loaded, for the status bar and the log. */
 export interface ModelInfo {
@@ -93,8 +104,13 @@ export interface FrameMessage {
   id: number;
   step: number;
   totalSteps: number;
-  /** [sample][hole] → tokens of that hole. */
+  /**
+   * [sample][hole] → tokens of that hole. A masked position is a view of its own with text '' (the
+   * editor draws its own placeholder); tokens that share one UTF-8 character form one view.
+   */
   holes: TokenView[][][];
+  /** When the worker posted it: ms since the epoch (performance.timeOrigin + performance.now()), to measure messaging latency. */
+  sentAt?: number;
 }
 
 export interface Timings {

@@ -1,0 +1,126 @@
+/** Command-line parsing for `diffusion-infill`: pure, so every flag and every error can be tested. */
+import type { SamplerOptions, StrategyName } from '../core/types';
+import type { ExecutionProviderSetting } from '../worker/protocol';
+
+export const USAGE = `Usage: diffusion-infill [options] [TEXT]
+
+Fills the holes in TEXT (or standard input) with a masked diffusion language model.
+Holes are written [MASK] (default length) or [MASK:n] (n tokens).
+
+Options:
+  --model DIR         model folder (default: the embedded mdlm-code-small)
+  --sampler NAME      mdlm, remdm-cap, remdm-rescale, remdm-conf, remdm-loop, forward-backward,
+                      dfm, topk-confidence, confidence-threshold
+  --steps T           denoising steps
+  --eta X             ReMDM eta (remasking budget)
+  --t-on X, --t-off X, --alpha-on X
+                      remdm-loop phase bounds and held alpha
+  --top-p P           nucleus mass in (0, 1]
+  --top-k K           keep the K most likely tokens (0 = off)
+  --temperature X     logit temperature
+  --seed N            random seed (default: random; printed with --json)
+  --samples K         K independent samples in one batch (default 1)
+  --provider P        auto, cpu, cuda, dml, coreml (default auto)
+  --threads N         intra-op threads (default: the runtime's choice)
+  --quantized         use onnx/model_quantized.onnx when present
+  --json              print one JSON object (texts, holes, timings)
+  --trace             with --json: include every frame
+  --help              this text
+`;
+
+export interface CliOptions {
+  help: boolean;
+  modelDir?: string;
+  /** Only the flags given; the model's recommended sampler and core defaults fill the rest. */
+  sampler: Partial<SamplerOptions>;
+  seed?: number;
+  samples: number;
+  provider: ExecutionProviderSetting;
+  threads: number;
+  quantized: boolean;
+  json: boolean;
+  trace: boolean;
+  text?: string;
+}
+
+export class UsageError extends Error {}
+
+const PROVIDERS: readonly ExecutionProviderSetting[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
+
+function number(flag: string, raw: string | undefined, integer: boolean): number {
+  if (raw === undefined || raw.trim() === '') throw new UsageError(`${flag} needs a value`);
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
+  }
+  return value;
+}
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const o: CliOptions = { help: false, sampler: {}, samples: 1, provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
+  const texts: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    // --flag=value is accepted as well as --flag value.
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
+    switch (flag) {
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      case '--model': {
+        const dir = value();
+        if (!dir) throw new UsageError('--model needs a folder');
+        o.modelDir = dir;
+        break;
+      }
+      case '--sampler': {
+        const name = value();
+        if (!name) throw new UsageError('--sampler needs a name');
+        o.sampler.strategy = name as StrategyName; // checked by the sampler's own validation
+        break;
+      }
+      case '--steps': o.sampler.steps = number(flag, value(), true); break;
+      case '--eta': o.sampler.eta = number(flag, value(), false); break;
+      case '--t-on': o.sampler.tOn = number(flag, value(), false); break;
+      case '--t-off': o.sampler.tOff = number(flag, value(), false); break;
+      case '--alpha-on': o.sampler.alphaOn = number(flag, value(), false); break;
+      case '--top-p': o.sampler.topP = number(flag, value(), false); break;
+      case '--top-k': o.sampler.topK = number(flag, value(), true); break;
+      case '--temperature': o.sampler.temperature = number(flag, value(), false); break;
+      case '--seed': o.seed = number(flag, value(), true); break;
+      case '--samples': {
+        o.samples = number(flag, value(), true);
+        if (o.samples < 1) throw new UsageError(`--samples must be >= 1, got ${o.samples}`);
+        break;
+      }
+      case '--threads': {
+        o.threads = number(flag, value(), true);
+        if (o.threads < 0) throw new UsageError(`--threads must be >= 0, got ${o.threads}`);
+        break;
+      }
+      case '--provider': {
+        const p = value();
+        if (!PROVIDERS.includes(p as ExecutionProviderSetting)) throw new UsageError(`--provider: expected one of ${PROVIDERS.join(', ')}, got '${p ?? ''}'`);
+        o.provider = p as ExecutionProviderSetting;
+        break;
+      }
+      case '--quantized': o.quantized = true; break;
+      case '--json': o.json = true; break;
+      case '--trace': o.trace = true; break;
+      case '--':
+        texts.push(...argv.slice(i + 1));
+        i = argv.length;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}' (see --help)`);
+        texts.push(arg);
+    }
+  }
+  if (texts.length > 1) throw new UsageError(`expected one TEXT argument, got ${texts.length} (quote the text)`);
+  if (texts.length === 1 && texts[0] !== '-') o.text = texts[0];
+  if (o.trace && !o.json) throw new UsageError('--trace needs --json');
+  return o;
+}

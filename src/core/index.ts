@@ -1,0 +1,29 @@
+export * from './types';
+export { DiffusionError, CancelledError, type DiffusionErrorCode } from './errors';
+export { createRng, Xoshiro128 } from './rng';
+export {
+  validateSamplerOptions,
+  DEFAULT_SAMPLER_OPTIONS,
+  STRATEGY_NAMES,
+  REMASKING_STRATEGY_NAMES,
+  DECODER_STRATEGY_NAMES,
+  SCHEDULE_NAMES,
+  isDecoderStrategy,
+} from './options';
+export { scheduleAlpha, loopAlpha, timeGrid, TIME_EPS } from './schedule';
+export { remdmPosterior, type PosteriorFn, type StepPosterior } from './posterior';
+export { stepCoefficients, sigmaMaxFor, dfmSigma, type StepCoefficients } from './sigma';
+export { LogitsProcessor, FilterScratch, topKFilter, topPFilter } from './logits';
+export { gumbelMax, argmax } from './categorical';
+export {
+  remaskingStep,
+  noiseRemovalStep,
+  makeProcessor,
+  type RemaskingStepArgs,
+  type RemaskingStepResult,
+  type StepBuffers,
+} from './remask-step';
+export { BlockSchedule, decoderStep, type DecoderStepArgs } from './decoders';
+export { sample, type SampleResult, type SampleControl } from './sampler';
+export { planSpans, type TokenizerPort, type SpanPlan, type PlanOptions } from './span';
+export { parsePlaceholders, DEFAULT_HOLE_LENGTH } from './placeholders';

@@ -1,0 +1,192 @@
+import { BlockSchedule, decoderStep } from './decoders';
+import { CancelledError, DiffusionError } from './errors';
+import { isDecoderStrategy, validateSamplerOptions } from './options';
+import type { PosteriorFn } from './posterior';
+import { anyMasked, makeProcessor, noiseRemovalStep, remaskingStep, type StepBuffers } from './remask-step';
+import { timeGrid, TIME_EPS } from './schedule';
+import type { Denoiser, Frame, Rng, SampleInput, SamplerOptions } from './types';
+
+export interface SampleResult {
+  /** [batch, length] final ids. */
+  ids: Int32Array;
+  batch: number;
+  length: number;
+  /** Steps actually run (frames yielded), the noise-removal step included. */
+  steps: number;
+  /** Model calls made (steps that reused logits or needed none are not counted). */
+  forwardCalls: number;
+  /** Time spent waiting on the model. */
+  forwardMs: number;
+  /** Time spent in the sampler's own arithmetic. */
+  samplerMs: number;
+}
+
+export interface SampleControl {
+  /** Checked before every model call; when true, sampling throws a CancelledError. */
+  isCancelled?(): boolean;
+  /**
+   * Refine: start from time t0 in (0, 1] instead of 1 (the grid runs from t0 to eps over
+   * `steps`). The input then holds real tokens at editable positions that are not masked.
+   * Ignored by the deterministic decoders.
+   */
+  startTime?: number;
+  /** @internal Testing hook: replaces the shared ReMDM posterior. */
+  posterior?: PosteriorFn;
+}
+
+function validateInput(denoiser: Denoiser, input: SampleInput): void {
+  const bad = (m: string): never => {
+    throw new DiffusionError('bad-input', m);
+  };
+  const { ids, editable, batch } = input;
+  if (!(ids instanceof Int32Array) || !(editable instanceof Uint8Array)) bad('ids must be an Int32Array and editable a Uint8Array');
+  if (ids.length === 0) bad('the input is empty');
+  if (ids.length !== editable.length) bad(`ids (${ids.length}) and editable (${editable.length}) differ in length`);
+  if (!Number.isInteger(batch) || batch < 1) bad(`batch must be an integer >= 1, got ${batch}`);
+  const { vocabSize, maskId } = denoiser;
+  for (let l = 0; l < ids.length; l++) {
+    if (ids[l] < 0 || ids[l] >= vocabSize) bad(`token id ${ids[l]} at position ${l} is outside the vocabulary (${vocabSize})`);
+    if (!editable[l] && ids[l] === maskId) bad(`context position ${l} holds the mask id`);
+  }
+}
+
+/**
+ * Runs the sampler over `denoiser`, yielding one Frame per step (each frame owns fresh copies of
+ * its arrays) and returning the final ids. Rows of the batch are independent samples of the same
+ * input, drawn with one model call per step.
+ */
+export async function* sample(
+  denoiser: Denoiser,
+  input: SampleInput,
+  options: SamplerOptions,
+  rng: Rng,
+  control: SampleControl = {},
+): AsyncGenerator<Frame, SampleResult, void> {
+  const o = validateSamplerOptions(options);
+  validateInput(denoiser, input);
+  const start = control.startTime ?? 1;
+  if (!(typeof start === 'number' && start > TIME_EPS && start <= 1)) {
+    throw new DiffusionError('bad-options', `startTime must be in (${TIME_EPS}, 1], got ${start}`);
+  }
+  const { batch, editable } = input;
+  const length = input.ids.length;
+  const { vocabSize: vocab, maskId } = denoiser;
+  const n = batch * length;
+
+  let ids: Int32Array = new Int32Array(n);
+  for (let b = 0; b < batch; b++) ids.set(input.ids, b * length);
+  let confidence: Float32Array = new Float32Array(n);
+  const processor = makeProcessor(o, vocab, maskId);
+  const buffers: StepBuffers = { ids: new Int32Array(n), state: new Uint8Array(n), confidence: new Float32Array(n) };
+
+  let forwardCalls = 0;
+  let forwardMs = 0;
+  let samplerMs = 0;
+  let cached: Float32Array | null = null; // logits for the current ids (time-free models only)
+
+  const logitsFor = async (t: number): Promise<{ logits: Float32Array; called: boolean }> => {
+    if (cached && !denoiser.usesTime) return { logits: cached, called: false };
+    if (control.isCancelled?.()) throw new CancelledError();
+    const t0 = performance.now();
+    const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
+    const logits = await denoiser.forward(ids, batch, length, times);
+    forwardMs += performance.now() - t0;
+    forwardCalls++;
+    if (logits.length !== n * vocab) {
+      throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${n * vocab}`);
+    }
+    cached = logits;
+    return { logits, called: true };
+  };
+
+  const frame = (step: number, totalSteps: number, t: number, modelCalled: boolean): Frame => ({
+    step,
+    totalSteps,
+    t,
+    batch,
+    length,
+    ids: ids.slice(),
+    state: buffers.state.slice(),
+    confidence: confidence.slice(),
+    modelCalled,
+  });
+
+  // Swap the step's output into the current state, keeping the old arrays as the next output.
+  const adopt = (changed: boolean): void => {
+    const prevIds = ids;
+    const prevConf = confidence;
+    ids = buffers.ids;
+    confidence = buffers.confidence;
+    buffers.ids = prevIds;
+    buffers.confidence = prevConf;
+    if (changed) cached = null;
+  };
+
+  if (isDecoderStrategy(o.strategy)) {
+    const schedule = new BlockSchedule(editable, o.blockLength, batch, o.steps);
+    let steps = 0;
+    for (let i = 0; i < o.steps && anyMasked(ids, editable, batch, length, maskId); i++) {
+      const { logits, called } = await logitsFor(1 - i / o.steps);
+      const t0 = performance.now();
+      const done = decoderStep({ logits, ids, confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: buffers });
+      adopt(true);
+      samplerMs += performance.now() - t0;
+      steps = i + 1;
+      yield frame(steps, done ? steps : o.steps, 1 - steps / o.steps, called);
+      if (done) break;
+    }
+    return { ids, batch, length, steps, forwardCalls, forwardMs, samplerMs };
+  }
+
+  const grid = timeGrid(o.steps, start);
+  const totalSteps = o.steps + 1;
+  for (let i = 0; i < o.steps; i++) {
+    const t = grid[i];
+    const s = grid[i + 1];
+    // Under SUBS only masked positions read the logits; with none masked the model is not needed.
+    const needModel = anyMasked(ids, editable, batch, length, maskId);
+    const fetched = needModel ? await logitsFor(t) : null;
+    const t0 = performance.now();
+    const result = remaskingStep({
+      logits: fetched ? fetched.logits : null,
+      ids,
+      editable,
+      confidence,
+      batch,
+      length,
+      vocab,
+      maskId,
+      t,
+      s,
+      rng,
+      options: o,
+      processor,
+      posterior: control.posterior,
+      out: buffers,
+    });
+    adopt(result.changed);
+    samplerMs += performance.now() - t0;
+    yield frame(i + 1, totalSteps, s, fetched ? fetched.called : false);
+  }
+
+  // Noise removal: argmax wherever a mask survived to t = eps.
+  const needModel = anyMasked(ids, editable, batch, length, maskId);
+  const fetched = needModel ? await logitsFor(grid[o.steps]) : null;
+  const t0 = performance.now();
+  const final = noiseRemovalStep({
+    logits: fetched ? fetched.logits : null,
+    ids,
+    editable,
+    confidence,
+    batch,
+    length,
+    vocab,
+    maskId,
+    processor,
+    out: buffers,
+  });
+  adopt(final.changed);
+  samplerMs += performance.now() - t0;
+  yield frame(totalSteps, totalSteps, 0, fetched ? fetched.called : false);
+  return { ids, batch, length, steps: totalSteps, forwardCalls, forwardMs, samplerMs };
+}

@@ -1,0 +1,88 @@
+import { DiffusionError } from './errors';
+import type { Segment } from './types';
+
+/** What span planning needs from a tokenizer: ids for a piece of text, without special tokens. */
+export interface TokenizerPort {
+  encode(text: string): number[];
+}
+
+export interface SpanPlan {
+  /** The model input, [length] (length <= window). */
+  ids: Int32Array;
+  /** 1 at hole positions, 0 at context. */
+  editable: Uint8Array;
+  /** Token range of each hole in `ids`, in segment order. */
+  holes: { start: number; length: number }[];
+  /** Tokens of context dropped on each side to fit the window. */
+  cropped: { left: number; right: number };
+}
+
+export interface PlanOptions {
+  /**
+   * Refine: per hole (in hole order), ids the hole starts from instead of masks. When given, the
+   * hole is exactly these ids and the segment's `length` is ignored.
+   */
+  initialHoleIds?: (number[] | undefined)[];
+}
+
+/**
+ * Lays segments out as one token sequence: text is encoded piece by piece, holes become runs of
+ * `maskId`. Everything from the first hole to the last is kept; the context outside is cropped to
+ * fit `window`, split evenly between the two sides (a side with less context leaves its share to
+ * the other).
+ */
+export function planSpans(
+  segments: Segment[],
+  tokenizer: TokenizerPort,
+  maskId: number,
+  window: number,
+  opts: PlanOptions = {},
+): SpanPlan {
+  if (!Number.isInteger(window) || window < 1) throw new DiffusionError('bad-input', `window must be an integer >= 1, got ${window}`);
+  const ids: number[] = [];
+  const editable: number[] = [];
+  const holes: { start: number; length: number }[] = [];
+  for (const seg of segments) {
+    if (seg.kind === 'text') {
+      for (const id of tokenizer.encode(seg.text)) {
+        ids.push(id);
+        editable.push(0);
+      }
+      continue;
+    }
+    const initial = opts.initialHoleIds?.[holes.length];
+    const fill = initial ?? new Array<number>(seg.length).fill(maskId);
+    if (!Number.isInteger(seg.length) || seg.length < (initial ? 0 : 1)) {
+      throw new DiffusionError('bad-input', `a hole needs a whole number of tokens >= 1, got ${seg.length}`);
+    }
+    holes.push({ start: ids.length, length: fill.length });
+    for (const id of fill) {
+      ids.push(id);
+      editable.push(1);
+    }
+  }
+  if (holes.length === 0) throw new DiffusionError('bad-input', 'there is no hole to fill');
+
+  const first = holes[0].start;
+  const last = holes[holes.length - 1].start + holes[holes.length - 1].length;
+  const span = last - first;
+  if (span > window) {
+    const what = holes.length === 1 ? `the hole is ${span} tokens` : `the holes span ${span} tokens (with the text between them)`;
+    throw new DiffusionError('hole-too-long', `Hole too long: ${what}, but the model window allows at most ${window} tokens.`);
+  }
+  const budget = window - span;
+  const leftAvail = first;
+  const rightAvail = ids.length - last;
+  let keepLeft = Math.min(leftAvail, Math.floor(budget / 2));
+  const keepRight = Math.min(rightAvail, budget - keepLeft);
+  keepLeft = Math.min(leftAvail, budget - keepRight); // hand an unused right share back to the left
+
+  const from = first - keepLeft;
+  const to = last + keepRight;
+  return {
+    ids: Int32Array.from(ids.slice(from, to)),
+    editable: Uint8Array.from(editable.slice(from, to)),
+    holes: holes.map((h) => ({ start: h.start - from, length: h.length })),
+    cropped: { left: from, right: ids.length - to },
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The commands, one factory each: `name(ctx)` returns the handler that `extension.ts` registers as
+ * `diffusionInfill.name`. Starting commands only read the document; the one write is Accept.
+ */
+import * as vscode from 'vscode';
+import type { InfillRequest } from '../worker/protocol';
+import type { Ctx } from './ctx';
+import type { OffsetRange } from './holes';
+import { findPlaceholders } from './placeholders';
+import { randomSeed, type Session } from './session';
+import { buildSegments, toLf, type HoleSpec } from './text';
+
+export type Cmd = (...args: any[]) => unknown;
+
+/** Characters of document sent on each side of the holes; the worker crops to the model window. */
+const CONTEXT_CHARS = 16_000;
+const PROMPT_HISTORY_KEY = 'diffusionInfill.promptHistory';
+const PROMPT_HISTORY_SIZE = 20;
+
+function warn(message: string): void {
+  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
+}
+
+/** The active editor, if its document may be written (checked before any run, so a preview is never offered for nothing). */
+function writableEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    warn('Open a text editor first.');
+    return undefined;
+  }
+  const scheme = editor.document.uri.scheme;
+  if (scheme === 'output' || vscode.workspace.fs.isWritableFileSystem(scheme) === false) {
+    warn('This document is read-only; nothing to infill.');
+    return undefined;
+  }
+  return editor;
+}
+
+function offsetsOf(document: vscode.TextDocument, selections: readonly vscode.Selection[]): OffsetRange[] {
+  return selections
+    .map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** The request around the segments, from settings; undefined (with a message) if a setting is invalid. */
+function makeRequest(ctx: Ctx, segments: InfillRequest['segments'], strength?: number): InfillRequest | undefined {
+  let sampler;
+  try {
+    sampler = ctx.config.samplerOptions();
+  } catch (err) {
+    warn(`invalid sampler settings: ${(err as Error).message}`);
+    return undefined;
+  }
+  const clamped = ctx.config.takeClampMessages();
+  if (clamped.length > 0) {
+    ctx.log.warn(clamped.join('; '));
+    warn(clamped.join('; '));
+  }
+  return {
+    segments,
+    sampler,
+    seed: ctx.config.seed ?? randomSeed(),
+    samples: 1,
+    ...(strength !== undefined ? { strength } : {}),
+    maxFramesPerSecond: ctx.config.maxFramesPerSecond,
+  };
+}
+
+async function askLength(initial: number): Promise<number | undefined> {
+  const value = await vscode.window.showInputBox({
+    title: 'Diffusion Infill',
+    prompt: 'How many tokens to generate?',
+    value: String(initial),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 4096 ? undefined : 'A whole number from 1 to 4096'),
+  });
+  return value === undefined ? undefined : Number(value.trim());
+}
+
+/** Token counts for the selected holes, by the length policy; undefined if the user cancelled. */
+async function selectionLengths(ctx: Ctx, document: vscode.TextDocument, ranges: readonly OffsetRange[]): Promise<number[] | undefined> {
+  const policy = ctx.config.lengthPolicy;
+  if (policy === 'fixed') return ranges.map(() => ctx.config.fixedLength);
+  if (policy === 'prompt') {
+    const n = await askLength(ctx.config.fixedLength);
+    return n === undefined ? undefined : ranges.map(() => n);
+  }
+  const modelDir = ctx.config.modelDir;
+  return ranges.map((r) => ctx.tokens.count(modelDir, document.getText().slice(r.start, r.end)).tokens);
+}
+
+export function infillSelection(ctx: Ctx): Cmd {
+  return async (): Promise<Session | undefined> => {
+    const editor = writableEditor();
+    if (!editor) return undefined;
+    const document = editor.document;
+    const ranges = offsetsOf(document, editor.selections.filter((s) => !s.isEmpty));
+    if (ranges.length === 0) {
+      warn('Select the text to infill (each selection becomes a hole). To fill [MASK] markers, use "Fill Placeholders".');
+      return undefined;
+    }
+    const lengths = await selectionLengths(ctx, document, ranges);
+    if (!lengths) return undefined;
+    const holes: HoleSpec[] = ranges.map((r, i) => ({ ...r, length: lengths[i] }));
+    const request = makeRequest(ctx, buildSegments(document.getText(), holes, CONTEXT_CHARS));
+    return request && ctx.sessions.start(document, ranges, request, 'Infill Selection');
+  };
+}
+
+export function infillPlaceholders(ctx: Ctx): Cmd {
+  return async (): Promise<Session | undefined> => {
+    const editor = writableEditor();
+    if (!editor) return undefined;
+    const document = editor.document;
+    const text = document.getText();
+    const patterns = ctx.config.placeholderPatterns;
+    const scopes = editor.selections.filter((s) => !s.isEmpty);
+    const areas = scopes.length > 0 ? offsetsOf(document, scopes) : [{ start: 0, end: text.length }];
+    const found: HoleSpec[] = [];
+    for (const area of areas) {
+      for (const p of findPlaceholders(text.slice(area.start, area.end), patterns, ctx.config.placeholderDefaultLength)) {
+        found.push({ start: area.start + p.start, end: area.start + p.end, length: p.length });
+      }
+    }
+    if (found.length === 0) {
+      const where = scopes.length > 0 ? 'the selection' : 'the document';
+      warn(`No placeholders in ${where}. Write ${patterns.map((p) => `\`${p}\``).join(' or ')} where text should go (a length as e.g. \`[MASK:12]\`).`);
+      return undefined;
+    }
+    const request = makeRequest(ctx, buildSegments(text, found, CONTEXT_CHARS));
+    return request && ctx.sessions.start(document, found, request, 'Fill Placeholders');
+  };
+}
+
+/** A prompt from a quick pick that offers earlier prompts; what is typed becomes the first item. */
+async function askPrompt(ctx: Ctx): Promise<string | undefined> {
+  const history = ctx.extension.globalState.get<string[]>(PROMPT_HISTORY_KEY, []);
+  const pick = vscode.window.createQuickPick();
+  pick.title = 'Diffusion Infill: Generate';
+  pick.placeholder = 'Text the generation should follow (context only; not inserted). Empty: the document alone.';
+  const historyItems = history.map((label) => ({ label }));
+  pick.items = historyItems;
+  pick.onDidChangeValue((v) => (pick.items = v ? [{ label: v }, ...historyItems.filter((i) => i.label !== v)] : historyItems));
+  const prompt = await new Promise<string | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.label ?? pick.value));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  pick.dispose();
+  if (prompt === undefined) return undefined;
+  if (prompt.trim() !== '') {
+    const next = [prompt, ...history.filter((h) => h !== prompt)].slice(0, PROMPT_HISTORY_SIZE);
+    await ctx.extension.globalState.update(PROMPT_HISTORY_KEY, next);
+  }
+  return prompt;
+}
+
+/** Generate…: args `{ prompt, length }` skip the inputs (used by tests and keybindings). */
+export function generate(ctx: Ctx): Cmd {
+  return async (args?: { prompt?: string; length?: number }): Promise<Session | undefined> => {
+    const editor = writableEditor();
+    if (!editor) return undefined;
+    const prompt = args?.prompt ?? (await askPrompt(ctx));
+    if (prompt === undefined) return undefined;
+    const length = args?.length ?? (await askLength(ctx.config.fixedLength));
+    if (length === undefined) return undefined;
+    const document = editor.document;
+    const at = document.offsetAt(editor.selection.active);
+    const hole: HoleSpec = { start: at, end: at, length };
+    // The prompt is context right before the hole: the model continues it; only the result is inserted.
+    const request = makeRequest(ctx, buildSegments(document.getText(), [hole], CONTEXT_CHARS, toLf(prompt)));
+    return request && ctx.sessions.start(document, [hole], request, 'Generate');
+  };
+}
+
+export function refineSelection(ctx: Ctx): Cmd {
+  return async (): Promise<Session | undefined> => {
+    const editor = writableEditor();
+    if (!editor) return undefined;
+    const document = editor.document;
+    const ranges = offsetsOf(document, editor.selections.filter((s) => !s.isEmpty));
+    if (ranges.length === 0) {
+      warn('Select the text to refine.');
+      return undefined;
+    }
+    const text = document.getText();
+    const modelDir = ctx.config.modelDir;
+    const holes: HoleSpec[] = ranges.map((r) => {
+      const initial = toLf(text.slice(r.start, r.end));
+      return { ...r, length: ctx.tokens.count(modelDir, initial).tokens, initial };
+    });
+    const request = makeRequest(ctx, buildSegments(text, holes, CONTEXT_CHARS), ctx.config.refineStrength);
+    return request && ctx.sessions.start(document, ranges, request, 'Refine Selection');
+  };
+}
+
+function activeSession(ctx: Ctx, verb: string): Session | undefined {
+  const session = ctx.sessions.active();
+  if (!session) ctx.status.idle(`nothing to ${verb}`);
+  return session;
+}
+
+export function accept(ctx: Ctx): Cmd {
+  return async (): Promise<boolean> => {
+    const session = activeSession(ctx, 'accept');
+    if (!session) return false;
+    if (session.phase === 'running') {
+      ctx.status.idle('still sampling: accept when the preview is complete');
+      return false;
+    }
+    return session.accept(vscode.window.activeTextEditor);
+  };
+}
+
+export function reject(ctx: Ctx): Cmd {
+  return () => activeSession(ctx, 'reject')?.reject();
+}
+
+export function cancel(ctx: Ctx): Cmd {
+  return () => activeSession(ctx, 'cancel')?.cancel();
+}
+
+export function reroll(ctx: Ctx): Cmd {
+  return async () => {
+    const session = activeSession(ctx, 'reroll');
+    if (session) void session.reroll();
+  };
+}
+
+export function selectModel(ctx: Ctx): Cmd {
+  return async (folder?: string): Promise<boolean> => {
+    let dir = folder;
+    if (dir === undefined) {
+      const browse = { label: '$(folder-opened) Choose a model folder…' };
+      const embedded = { label: '$(package) Use the embedded model', description: ctx.config.embeddedModelDir };
+      const choice = await vscode.window.showQuickPick([browse, embedded], { title: 'Diffusion Infill: Select Model' });
+      if (!choice) return false;
+      if (choice === embedded) {
+        dir = '';
+      } else {
+        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+        if (!picked?.[0]) return false;
+        dir = picked[0].fsPath;
+      }
+    }
+    const settings = { ...ctx.config.loadSettings(), modelDir: dir === '' ? ctx.config.embeddedModelDir : dir };
+    try {
+      // Validate by loading: a folder is accepted only if the worker can run it.
+      const model = await ctx.ensureModel(settings);
+      await vscode.workspace.getConfiguration('diffusionInfill').update('modelPath', dir, vscode.ConfigurationTarget.Global);
+      void vscode.window.showInformationMessage(`Diffusion Infill: using ${model.name} (${model.executionProvider}).`);
+      return true;
+    } catch (err) {
+      ctx.forgetModel();
+      void vscode.window.showErrorMessage(`Diffusion Infill: ${settings.modelDir} cannot be used: ${(err as Error).message}`);
+      return false;
+    }
+  };
+}
+
+export function showLog(ctx: Ctx): Cmd {
+  return () => ctx.log.show();
+}

@@ -1,0 +1,141 @@
+/**
+ * Typed getters over the `diffusionInfill.*` settings. Numbers are clamped into their valid ranges
+ * (each clamp is reported so the caller can tell the user); the sampler options are then checked
+ * by the engine's own validator.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_SAMPLER_OPTIONS, validateSamplerOptions } from '../core/options';
+import type { SamplerOptions, StrategyName } from '../core/types';
+import type { ExecutionProviderSetting } from '../worker/protocol';
+
+export const SECTION = 'diffusionInfill';
+export type LengthPolicy = 'selection' | 'fixed' | 'prompt';
+
+/** Settings that only a model reload picks up. */
+export const MODEL_KEYS = ['modelPath', 'executionProvider', 'quantized', 'threads'].map((k) => `${SECTION}.${k}`);
+
+export interface LoadSettings {
+  modelDir: string;
+  executionProvider: ExecutionProviderSetting;
+  quantized: boolean;
+  threads: number;
+}
+
+export class Config {
+  private clamped: string[] = [];
+
+  constructor(private readonly extensionPath: string) {}
+
+  private get cfg(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  private num(key: string, fallback: number, min: number, max: number, integer = false): number {
+    const raw = this.cfg.get<unknown>(key);
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) return fallback;
+    let v = integer ? Math.round(raw) : raw;
+    v = Math.min(max, Math.max(min, v));
+    if (v !== raw) this.clamped.push(`${SECTION}.${key} = ${raw} is out of range; using ${v}`);
+    return v;
+  }
+
+  /** Messages about settings that were out of range and were clamped since the last call. */
+  takeClampMessages(): string[] {
+    const messages = this.clamped;
+    this.clamped = [];
+    return messages;
+  }
+
+  /** The embedded model shipped inside the extension. */
+  get embeddedModelDir(): string {
+    return path.join(this.extensionPath, 'models', 'mdlm-code-small');
+  }
+
+  /**
+   * The model folder. In an untrusted workspace a workspace-level value is ignored: a repository
+   * must not be able to point the extension at a model (native code paths) of its choosing.
+   */
+  get modelDir(): string {
+    const inspected = this.cfg.inspect<string>('modelPath');
+    const value = vscode.workspace.isTrusted
+      ? this.cfg.get<string>('modelPath')
+      : (inspected?.globalValue ?? inspected?.defaultValue);
+    const trimmed = (value ?? '').trim();
+    if (trimmed === '') return this.embeddedModelDir;
+    const expanded = trimmed.startsWith('~') ? path.join(os.homedir(), trimmed.slice(1)) : trimmed;
+    if (path.isAbsolute(expanded)) return expanded;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return folder ? path.resolve(folder, expanded) : path.resolve(expanded);
+  }
+
+  get executionProvider(): ExecutionProviderSetting {
+    const inspected = this.cfg.inspect<ExecutionProviderSetting>('executionProvider');
+    const v = vscode.workspace.isTrusted
+      ? this.cfg.get<ExecutionProviderSetting>('executionProvider')
+      : (inspected?.globalValue ?? inspected?.defaultValue);
+    return v && ['auto', 'cpu', 'cuda', 'dml', 'coreml'].includes(v) ? v : 'auto';
+  }
+
+  loadSettings(): LoadSettings {
+    return {
+      modelDir: this.modelDir,
+      executionProvider: this.executionProvider,
+      quantized: this.cfg.get<boolean>('quantized', true),
+      threads: this.num('threads', 0, 0, 64, true),
+    };
+  }
+
+  /** The sampler options from settings, clamped, then validated (throws DiffusionError with the field named). */
+  samplerOptions(): Required<SamplerOptions> {
+    const d = DEFAULT_SAMPLER_OPTIONS;
+    const options: SamplerOptions = {
+      strategy: this.cfg.get<StrategyName>('sampler.strategy', d.strategy),
+      steps: this.num('sampler.steps', d.steps, 1, 1024, true),
+      schedule: this.cfg.get('sampler.schedule', d.schedule),
+      eta: this.num('sampler.eta', d.eta, 0, 1),
+      tOn: this.num('sampler.tOn', d.tOn, 0.001, 0.999),
+      tOff: this.num('sampler.tOff', d.tOff, 0.001, 0.999),
+      alphaOn: this.num('sampler.alphaOn', d.alphaOn, 0.001, 0.999),
+      temperature: this.num('sampler.temperature', d.temperature, 0.01, 10),
+      topP: this.num('sampler.topP', d.topP, 0.01, 1),
+      topK: this.num('sampler.topK', d.topK, 0, 100000, true),
+    };
+    return validateSamplerOptions(options);
+  }
+
+  /** A fixed seed, or undefined for a fresh random seed per run. */
+  get seed(): number | undefined {
+    const raw = this.cfg.get<unknown>('seed');
+    return typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? raw : undefined;
+  }
+
+  get lengthPolicy(): LengthPolicy {
+    const v = this.cfg.get<string>('length.policy', 'selection');
+    return v === 'fixed' || v === 'prompt' ? v : 'selection';
+  }
+
+  get fixedLength(): number {
+    return this.num('length.fixed', 32, 1, 4096, true);
+  }
+
+  /** `[MASK]` always (as the CLI's parser), plus the configured extra patterns. */
+  get placeholderPatterns(): string[] {
+    const v = this.cfg.get<unknown>('placeholders.patterns');
+    const extra = Array.isArray(v) ? v.filter((p): p is string => typeof p === 'string' && p.length > 0) : [];
+    return ['[MASK]', ...extra.filter((p) => p !== '[MASK]')];
+  }
+
+  get placeholderDefaultLength(): number {
+    return this.num('placeholders.defaultLength', 16, 1, 4096, true);
+  }
+
+  get refineStrength(): number {
+    return this.num('refine.strength', 0.5, 0.01, 1);
+  }
+
+  get maxFramesPerSecond(): number {
+    return this.num('preview.maxFramesPerSecond', 30, 0, 240);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The extension's context: owns the worker client (the model), the log, the status bar, the
+ * sessions, and every lifetime; commands get it and nothing else.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { WorkerClient } from '../worker/client';
+import type { ModelInfo } from '../worker/protocol';
+import { Config, MODEL_KEYS, type LoadSettings } from './config';
+import { SessionManager } from './sessions';
+import { StatusBar } from './status';
+import { TokenCounter } from './tokenCounter';
+
+export class Ctx implements vscode.Disposable {
+  readonly log = vscode.window.createOutputChannel('Diffusion Infill', { log: true });
+  readonly status = new StatusBar();
+  readonly config: Config;
+  readonly tokens = new TokenCounter();
+  readonly client: WorkerClient;
+  readonly sessions: SessionManager;
+  private loaded: { key: string; info: Promise<ModelInfo> } | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.config = new Config(extension.extensionPath);
+    // The bundle puts the worker beside the extension: dist/extension.js, dist/worker.js.
+    this.client = new WorkerClient(path.join(__dirname, 'worker.js'), {
+      onDidCrash: (error) => {
+        this.log.error(`The model worker stopped: ${error.message}. It restarts with the next request.`);
+        this.status.idle('worker restarted');
+      },
+      onStrayError: (error) => this.log.error(`Worker: ${error.stack ?? error.message}`),
+    });
+    this.sessions = new SessionManager(
+      {
+        ensureModel: () => this.ensureModel(),
+        infill: (request, onFrame) => this.client.infill(request, onFrame),
+        cancel: (id) => this.client.cancel(id),
+        log: this.log,
+      },
+      this.status,
+    );
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (MODEL_KEYS.some((k) => e.affectsConfiguration(k))) this.loaded = undefined;
+      }),
+    );
+  }
+
+  /** The model for the current settings, loaded once and reused until they change. */
+  ensureModel(settings: LoadSettings = this.config.loadSettings()): Promise<ModelInfo> {
+    const key = JSON.stringify(settings);
+    if (this.loaded?.key === key) return this.loaded.info;
+    this.status.loading();
+    this.log.info(`Loading model ${settings.modelDir} (provider ${settings.executionProvider}, quantized ${settings.quantized})`);
+    const info = this.client.load(settings).then(
+      (model) => {
+        this.log.info(
+          `Loaded ${model.name}: ${model.onnxFile}, vocab ${model.vocabSize}, window ${model.maxLength} tokens, provider ${model.executionProvider}${model.providerNotice ? ` (${model.providerNotice})` : ''}, ${model.loadMs.toFixed(0)} ms`,
+        );
+        if (model.providerNotice) void vscode.window.showWarningMessage(`Diffusion Infill: ${model.providerNotice}`);
+        this.status.setModel(model);
+        this.status.idle();
+        return model;
+      },
+      (err: Error) => {
+        if (this.loaded?.info === info) this.loaded = undefined;
+        this.log.error(`Could not load ${settings.modelDir}: ${err.stack ?? err.message}`);
+        this.status.idle('model failed to load');
+        throw err;
+      },
+    );
+    this.loaded = { key, info };
+    return info;
+  }
+
+  /** Forgets the loaded model (after loading another folder to validate it). */
+  forgetModel(): void {
+    this.loaded = undefined;
+  }
+
+  dispose(): void {
+    this.sessions.dispose();
+    this.subscriptions.forEach((d) => d.dispose());
+    void this.client.dispose();
+    this.status.dispose();
+    this.log.dispose();
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * One infill run and its preview in one document: the state machine that guarantees the user's
+ * text is never lost.
+ *
+ *   running ──done──▶ ready ──accept──▶ accepting ──edit applied──▶ closed(accepted)
+ *      │                │  └──reroll──▶ running          └─edit refused──▶ ready (or closed(edited))
+ *      └── cancel / reject / edit inside a hole / error / editor closed / replaced ──▶ closed
+ *
+ * The document is written in exactly one place, `accept()`, with one edit for all holes, and only
+ * after checking every hole still holds its original text. Every other way out only clears
+ * decorations. Hole ranges are document offsets moved along with each edit outside them; an edit
+ * that touches a hole closes the session, so nothing is ever written over what the user typed.
+ */
+import * as vscode from 'vscode';
+import { TokenState } from '../core/types';
+import type { DoneMessage, FrameMessage, InfillRequest, ModelInfo, TokenView } from '../worker/protocol';
+import type { InfillHandle } from '../worker/client';
+import { moveThroughChanges, type OffsetRange, type TextChange } from './holes';
+import { toEol } from './text';
+
+export type Phase = 'running' | 'ready' | 'accepting' | 'closed';
+export type CloseReason = 'accepted' | 'rejected' | 'cancelled' | 'edited' | 'error' | 'replaced' | 'editor-closed' | 'disposed';
+
+export interface SessionHole {
+  range: OffsetRange;
+  /** The document text the hole covered when the run started (exact, document line endings). */
+  original: string;
+  /** Tokens to draw: the last frame, or all masks before the first one. */
+  tokens: TokenView[];
+}
+
+/** What a session needs from the outside world. */
+export interface SessionHost {
+  ensureModel(): Promise<ModelInfo>;
+  infill(request: InfillRequest, onFrame: (frame: FrameMessage) => void): InfillHandle;
+  cancel(id: number): void;
+  /** Redraw, update context keys and the status bar. */
+  changed(session: Session): void;
+  log: vscode.LogOutputChannel;
+}
+
+/** An error whose message is meant for the user as is. */
+export class UserFacingError extends Error {}
+
+function maskedTokens(count: number): TokenView[] {
+  return Array.from({ length: count }, () => ({ text: '', state: TokenState.Masked, confidence: 0 }));
+}
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 0x7fffffff);
+}
+
+export class Session {
+  phase: Phase = 'running';
+  closeReason: CloseReason | undefined;
+  /** Why the session closed with an error (for the message and for tests). */
+  error: Error | undefined;
+  lastFrame: FrameMessage | undefined;
+  framesSeen = 0;
+  result: DoneMessage | undefined;
+  model: ModelInfo | undefined;
+  readonly holes: SessionHole[];
+  private runId: number | undefined;
+  /** Bumped whenever a run starts or is stopped: a run whose generation is stale gives up silently. */
+  private generation = 0;
+  /** Changes seen while our own edit is in flight: replayed if that edit is refused. */
+  private changesDuringAccept: TextChange[] = [];
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly document: vscode.TextDocument,
+    ranges: readonly OffsetRange[],
+    readonly request: InfillRequest,
+    readonly label: string,
+    private readonly host: SessionHost,
+  ) {
+    this.holes = ranges.map((range, i) => ({
+      range: { ...range },
+      original: document.getText(new vscode.Range(document.positionAt(range.start), document.positionAt(range.end))),
+      tokens: maskedTokens(this.holeLength(i)),
+    }));
+  }
+
+  get running(): boolean {
+    return this.phase === 'running';
+  }
+
+  /** Resolves once the session is not running (ready or closed). */
+  whenIdle(): Promise<void> {
+    if (this.phase !== 'running') return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The document range of hole `i`, now. */
+  rangeOf(i: number): vscode.Range {
+    const r = this.holes[i].range;
+    return new vscode.Range(this.document.positionAt(r.start), this.document.positionAt(r.end));
+  }
+
+  /** Runs the request (again); ends in `ready` or `closed`. Never throws. */
+  async run(): Promise<void> {
+    const generation = ++this.generation;
+    const stale = () => this.phase !== 'running' || this.generation !== generation;
+    this.phase = 'running';
+    this.result = undefined;
+    this.host.changed(this);
+    const started = Date.now();
+    try {
+      const model = await this.host.ensureModel();
+      if (stale()) return;
+      this.model = model;
+      const tooLong = this.request.segments.find((s) => s.kind === 'hole' && s.length > this.model!.maxLength - 2);
+      if (tooLong && tooLong.kind === 'hole') {
+        throw new UserFacingError(
+          `The hole is ${tooLong.length} tokens long; ${this.model.name} can fill at most ${this.model.maxLength - 2} tokens at once. Select less text.`,
+        );
+      }
+      this.host.log.info(`[${this.label}] run: ${this.holes.length} hole(s) of ${this.request.segments.filter((s) => s.kind === 'hole').map((s) => (s.kind === 'hole' ? s.length : 0)).join(', ')} tokens; sampler ${JSON.stringify(this.request.sampler)}; seed ${this.request.seed}${this.request.strength !== undefined ? `; strength ${this.request.strength}` : ''}`);
+      const handle = this.host.infill(this.request, (frame) => this.onFrame(frame));
+      this.runId = handle.id;
+      const done = await handle.result;
+      if (stale()) return;
+      this.result = done;
+      const texts = done.samples[0]?.holes ?? [];
+      this.holes.forEach((hole, i) => (hole.tokens = [{ text: texts[i] ?? '', state: TokenState.Settled, confidence: 1 }]));
+      this.runId = undefined;
+      this.phase = 'ready';
+      const t = done.timings;
+      this.host.log.info(
+        `[${this.label}] done in ${Date.now() - started} ms: ${done.steps} steps, ${done.forwardCalls} model calls, forward ${t.forwardMs.toFixed(0)} ms, sampler ${t.samplerMs.toFixed(0)} ms, messaging ${t.messagingMs.toFixed(0)} ms, first frame ${t.firstFrameMs.toFixed(0)} ms`,
+      );
+      this.settleWaiters();
+      this.host.changed(this);
+    } catch (err) {
+      if (stale()) return; // stopped on purpose: whoever stopped it has already updated the state
+      const error = err instanceof Error ? err : new Error(String(err));
+      if ((error as { code?: string }).code === 'cancelled') {
+        this.close('cancelled');
+        return;
+      }
+      this.host.log.error(`[${this.label}] failed: ${error.stack ?? error.message}`);
+      this.error = error;
+      this.close('error');
+    }
+  }
+
+  private onFrame(frame: FrameMessage): void {
+    if (this.phase !== 'running' || frame.id !== this.runId) return;
+    this.lastFrame = frame;
+    this.framesSeen++;
+    const sample = frame.holes[0] ?? [];
+    this.holes.forEach((hole, i) => (hole.tokens = sample[i] ?? hole.tokens));
+    this.host.changed(this);
+  }
+
+  /** Same request, new seed. */
+  async reroll(): Promise<void> {
+    if (this.phase !== 'ready' && this.phase !== 'running') return;
+    this.stopRun();
+    this.request.seed = randomSeed();
+    this.holes.forEach((hole, i) => (hole.tokens = maskedTokens(this.holeLength(i))));
+    await this.run();
+  }
+
+  private holeLength(i: number): number {
+    const segment = this.request.segments.filter((s) => s.kind === 'hole')[i];
+    return segment && segment.kind === 'hole' ? segment.length : 1;
+  }
+
+  /**
+   * Writes the result: one edit replacing every hole, between undo stops, so one undo restores the
+   * document. Refuses (and writes nothing) if any hole no longer holds its original text.
+   */
+  async accept(editor: vscode.TextEditor | undefined): Promise<boolean> {
+    if (this.phase !== 'ready' || !this.result) return false;
+    const texts = this.result.samples[0]?.holes ?? [];
+    for (let i = 0; i < this.holes.length; i++) {
+      if (this.document.getText(this.rangeOf(i)) !== this.holes[i].original) {
+        this.close('edited');
+        return false;
+      }
+    }
+    const eol = this.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+    const edits = this.holes.map((_, i) => ({ range: this.rangeOf(i), text: toEol(texts[i] ?? '', eol) }));
+    this.phase = 'accepting';
+    this.changesDuringAccept = [];
+    const versionBefore = this.document.version;
+    let applied = false;
+    try {
+      if (editor && editor.document === this.document) {
+        // The edit carries the document version: if the user typed in between, it is refused.
+        applied = await editor.edit((b) => edits.forEach((e) => b.replace(e.range, e.text)), { undoStopBefore: true, undoStopAfter: true });
+      } else {
+        const we = new vscode.WorkspaceEdit();
+        edits.forEach((e) => we.replace(this.document.uri, e.range, e.text));
+        applied = await vscode.workspace.applyEdit(we);
+      }
+    } catch (err) {
+      this.host.log.error(`[${this.label}] accept failed: ${(err as Error).stack ?? String(err)}`);
+      applied = false;
+    }
+    if (applied && this.document.version === versionBefore) {
+      // A read-only editor (e.g. `files.readonlyInclude`) reports success and writes nothing.
+      this.phase = 'ready';
+      this.error = new UserFacingError('This document is read-only. Nothing was written.');
+      this.close('error');
+      return false;
+    }
+    if (applied) {
+      this.host.log.info(`[${this.label}] accepted: ${this.holes.length} hole(s) written`);
+      this.close('accepted');
+      return true;
+    }
+    // Refused: whatever changed meanwhile was the user's, so track it as usual.
+    this.phase = 'ready';
+    const pending = this.changesDuringAccept;
+    this.changesDuringAccept = [];
+    if (pending.length > 0) {
+      // The user typed while the edit was on its way: it was refused as stale. Holes moved (or the
+      // session closed if the typing was inside one); the result stays on offer.
+      this.documentChanged(pending);
+      if (this.phase === 'ready') this.host.log.info(`[${this.label}] accept raced an edit: nothing written, preview kept`);
+      return false;
+    }
+    this.error = new UserFacingError('The document could not be changed (is it read-only?). Nothing was written.');
+    this.close('error');
+    return false;
+  }
+
+  /** Moves holes along with edits elsewhere; an edit touching a hole stops everything. */
+  documentChanged(changes: readonly TextChange[]): void {
+    if (this.phase === 'closed' || changes.length === 0) return;
+    if (this.phase === 'accepting') {
+      this.changesDuringAccept.push(...changes);
+      return;
+    }
+    const moved = moveThroughChanges(
+      this.holes.map((h) => h.range),
+      changes,
+    );
+    if (!Array.isArray(moved)) {
+      this.host.log.info(`[${this.label}] the user edited inside hole ${moved.touched + 1}: stopped, nothing written`);
+      this.close('edited');
+      return;
+    }
+    moved.forEach((range, i) => {
+      const hole = this.holes[i];
+      hole.range = range;
+    });
+    this.host.changed(this);
+  }
+
+  cancel(): void {
+    if (this.phase === 'running') this.close('cancelled');
+  }
+
+  reject(): void {
+    if (this.phase === 'running' || this.phase === 'ready') this.close('rejected');
+  }
+
+  private stopRun(): void {
+    this.generation++;
+    if (this.runId !== undefined) this.host.cancel(this.runId);
+    this.runId = undefined;
+  }
+
+  /** Leaves the session: stops the run, clears the preview. The document is not touched. */
+  close(reason: CloseReason): void {
+    if (this.phase === 'closed') return;
+    this.stopRun();
+    this.phase = 'closed';
+    this.closeReason = reason;
+    this.host.log.info(`[${this.label}] closed: ${reason}${this.error ? ` (${this.error.message})` : ''}`);
+    this.settleWaiters();
+    this.host.changed(this);
+  }
+
+  private settleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((w) => w());
+  }
+}

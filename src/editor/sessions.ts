@@ -1,0 +1,168 @@
+/**
+ * At most one session per document: starts them (replacing an older one cleanly), feeds them
+ * document edits, draws them in every visible editor of their document, ends them when their
+ * editor closes, and keeps the context keys and the status bar in step.
+ */
+import * as vscode from 'vscode';
+import type { InfillRequest } from '../worker/protocol';
+import type { OffsetRange } from './holes';
+import { PreviewRenderer } from './preview';
+import { Session, type SessionHost } from './session';
+import type { StatusBar } from './status';
+
+export const PREVIEW_VISIBLE_KEY = 'diffusionInfill.previewVisible';
+export const RUNNING_KEY = 'diffusionInfill.running';
+
+/** Runs that last longer than this get a notification with a Cancel button. */
+const PROGRESS_DELAY_MS = 800;
+
+const CLOSE_NOTES: Partial<Record<string, string>> = {
+  edited: 'stopped: you edited inside the hole, nothing was written',
+  cancelled: 'cancelled',
+  rejected: 'rejected',
+  accepted: 'accepted',
+};
+
+export class SessionManager implements vscode.Disposable {
+  private readonly sessions = new Map<string, Session>();
+  private readonly preview = new PreviewRenderer();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly onDidChangeEmitter = new vscode.EventEmitter<Session>();
+  /** Fires on every frame and state change of any session (tests wait on it). */
+  readonly onDidChange = this.onDidChangeEmitter.event;
+
+  constructor(
+    private readonly host: Omit<SessionHost, 'changed'>,
+    private readonly status: StatusBar,
+  ) {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((e) => this.get(e.document)?.documentChanged(e.contentChanges)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.get(doc)?.close('editor-closed')),
+      vscode.window.tabGroups.onDidChangeTabs(() => this.closeSessionsWithoutTabs()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.sessions.forEach((s) => this.draw(s))),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateContextKeys()),
+      this.preview,
+      this.onDidChangeEmitter,
+    );
+  }
+
+  get(document: vscode.TextDocument): Session | undefined {
+    return this.sessions.get(document.uri.toString());
+  }
+
+  /** The session of the active editor, if any. */
+  active(): Session | undefined {
+    const editor = vscode.window.activeTextEditor;
+    return editor ? this.get(editor.document) : undefined;
+  }
+
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Starts a run for holes in `document`; an older session there is closed first (nothing written). */
+  start(document: vscode.TextDocument, ranges: readonly OffsetRange[], request: InfillRequest, label: string): Session {
+    this.get(document)?.close('replaced');
+    const session = new Session(document, ranges, request, label, { ...this.host, changed: (s) => this.changed(s) });
+    this.sessions.set(document.uri.toString(), session);
+    void session.run();
+    this.showProgressIfSlow(session);
+    return session;
+  }
+
+  private showProgressIfSlow(session: Session): void {
+    setTimeout(() => {
+      if (!session.running) return;
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Diffusion Infill: ${session.label}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => session.cancel());
+          let reported = 0;
+          const listener = this.onDidChange((s) => {
+            if (s !== session || !s.lastFrame) return;
+            const percent = (100 * s.lastFrame.step) / s.lastFrame.totalSteps;
+            progress.report({ message: `step ${s.lastFrame.step}/${s.lastFrame.totalSteps}`, increment: percent - reported });
+            reported = percent;
+          });
+          try {
+            await session.whenIdle();
+          } finally {
+            listener.dispose();
+          }
+        },
+      );
+    }, PROGRESS_DELAY_MS);
+  }
+
+  private changed(session: Session): void {
+    const current = this.sessions.get(session.document.uri.toString()) === session;
+    if (session.phase === 'closed') {
+      if (current) this.sessions.delete(session.document.uri.toString());
+      this.clear(session);
+      this.reportClose(session);
+    } else if (current) {
+      this.draw(session);
+      if (session.phase === 'running') {
+        if (session.lastFrame) this.status.running(session.lastFrame.step, session.lastFrame.totalSteps);
+        else this.status.loading();
+      } else if (session.phase === 'ready' && session.result) {
+        if (session.model) this.status.setModel(session.model);
+        this.status.finished(session.result.steps, session.result.timings.totalMs);
+        this.status.idle('Tab accept · Esc reject');
+      }
+    }
+    this.updateContextKeys();
+    this.onDidChangeEmitter.fire(session);
+  }
+
+  private reportClose(session: Session): void {
+    if (session.model) this.status.setModel(session.model);
+    const note = CLOSE_NOTES[session.closeReason ?? ''];
+    this.status.idle(note);
+    if (session.closeReason === 'edited') {
+      void vscode.window.showWarningMessage('Diffusion Infill stopped: you edited inside the hole. Nothing was written there.');
+    } else if (session.closeReason === 'error' && session.error) {
+      const message = session.error.message;
+      void vscode.window.showErrorMessage(`Diffusion Infill: ${message}`, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') this.host.log.show(true);
+      });
+    }
+  }
+
+  private editorsOf(document: vscode.TextDocument): vscode.TextEditor[] {
+    return vscode.window.visibleTextEditors.filter((e) => e.document === document);
+  }
+
+  private draw(session: Session): void {
+    if (session.phase === 'closed') return;
+    const holes = session.holes.map((h, i) => ({ range: session.rangeOf(i), tokens: h.tokens }));
+    for (const editor of this.editorsOf(session.document)) this.preview.render(editor, holes);
+  }
+
+  private clear(session: Session): void {
+    for (const editor of this.editorsOf(session.document)) this.preview.clear(editor);
+  }
+
+  private closeSessionsWithoutTabs(): void {
+    const open = new Set<string>();
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        if (tab.input instanceof vscode.TabInputText) open.add(tab.input.uri.toString());
+        else if (tab.input instanceof vscode.TabInputTextDiff) open.add(tab.input.modified.toString());
+      }
+    }
+    for (const [key, session] of this.sessions) if (!open.has(key)) session.close('editor-closed');
+  }
+
+  private updateContextKeys(): void {
+    const session = this.active();
+    void vscode.commands.executeCommand('setContext', PREVIEW_VISIBLE_KEY, session?.phase === 'ready');
+    void vscode.commands.executeCommand('setContext', RUNNING_KEY, session?.phase === 'running');
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) session.close('disposed');
+    this.sessions.clear();
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Pure text helpers for the editor side: line endings, context windows around holes, and the
+ * request's segments. No `vscode` here.
+ */
+import type { Segment } from '../core/types';
+import type { OffsetRange } from './holes';
+
+/** Models see LF text; the document may be CRLF. */
+export function toLf(text: string): string {
+  return text.replace(/\r\n/g, '\n');
+}
+
+/** The accepted text in the document's own line ending. */
+export function toEol(text: string, eol: '\n' | '\r\n'): string {
+  const lf = toLf(text);
+  return eol === '\n' ? lf : lf.replace(/\n/g, '\r\n');
+}
+
+export interface HoleSpec extends OffsetRange {
+  /** Tokens to generate. */
+  length: number;
+  /** Refine: start from this text (LF). */
+  initial?: string;
+}
+
+/**
+ * The segments for holes in a document: `contextChars` of text before the first hole and after the
+ * last, everything between holes (the worker crops it to the model window around the holes).
+ */
+export function buildSegments(docText: string, holes: readonly HoleSpec[], contextChars: number, prefixBeforeHole = ''): Segment[] {
+  const sorted = [...holes].sort((a, b) => a.start - b.start);
+  const segments: Segment[] = [];
+  let cursor = Math.max(0, (sorted[0]?.start ?? 0) - contextChars);
+  for (const hole of sorted) {
+    const before = toLf(docText.slice(cursor, hole.start)) + prefixBeforeHole;
+    if (before.length > 0) segments.push({ kind: 'text', text: before });
+    segments.push(hole.initial !== undefined ? { kind: 'hole', length: hole.length, initial: hole.initial } : { kind: 'hole', length: hole.length });
+    cursor = hole.end;
+  }
+  const after = toLf(docText.slice(cursor, Math.min(docText.length, cursor + contextChars)));
+  if (after.length > 0) segments.push({ kind: 'text', text: after });
+  return segments;
+}
+
+/** Rough token count when no tokenizer is at hand (byte-level BPE on code: about 3.2 chars a token). */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 3.2));
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns core Frames into what the editor draws (per sample, per hole, whole-character pieces) and
+ * decides which frames are worth a message.
+ */
+import { TokenState, type Frame } from '../core/types';
+import { groupPieces, type TokenBytesSource } from './pieces';
+import type { TokenView } from './protocol';
+
+export interface HoleSpan {
+  start: number;
+  length: number;
+}
+
+/** [sample][hole] → pieces of that hole, as drawn. */
+export function frameHoles(frame: Frame, holes: readonly HoleSpan[], maskId: number, tokens: TokenBytesSource): TokenView[][][] {
+  const out: TokenView[][][] = [];
+  for (let b = 0; b < frame.batch; b++) {
+    const row = b * frame.length;
+    out.push(
+      holes.map((hole) => {
+        const from = row + hole.start;
+        const ids = frame.ids.subarray(from, from + hole.length);
+        return groupPieces(ids, maskId, tokens).map((piece): TokenView => {
+          if (piece.masked) return { text: '', state: frame.state[from + piece.start] as TokenState, confidence: 0 };
+          let state = TokenState.Settled;
+          let confidence = 1;
+          for (let i = from + piece.start; i < from + piece.end; i++) {
+            if (frame.state[i] === TokenState.Decoded) state = TokenState.Decoded;
+            confidence = Math.min(confidence, frame.confidence[i]);
+          }
+          return { text: piece.text, state, confidence };
+        });
+      }),
+    );
+  }
+  return out;
+}
+
+/** Each hole's text as a frame shows it: the pieces joined (masked pieces are empty). */
+export function holeTexts(holes: TokenView[][][]): { holes: string[] }[] {
+  return holes.map((sample) => ({ holes: sample.map((views) => views.map((v) => v.text).join('')) }));
+}
+
+/**
+ * At most `maxPerSecond` frames a second (0 = all). The first frame always goes (it shows the run
+ * started); the caller always sends the last one.
+ */
+export class FrameThrottle {
+  private lastSent = -Infinity;
+
+  constructor(
+    private readonly maxPerSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  shouldSend(): boolean {
+    if (this.maxPerSecond <= 0) return true;
+    const t = this.now();
+    if (t - this.lastSent < 1000 / this.maxPerSecond) return false;
+    this.lastSent = t;
+    return true;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * A loaded model: folder checked, tokenizer built, session up and warmed, and the three agreeing
+ * with each other (vocabulary size, mask token).
+ */
+import path from 'node:path';
+import { InfillError } from './errors';
+import { readModelFolder } from './modelFolder';
+import type { ExecutionProviderSetting, ModelInfo } from './protocol';
+import { OnnxDenoiser } from './session';
+import { TextTokenizer } from './tokenizer';
+
+export interface LoadSettings {
+  modelDir: string;
+  executionProvider: ExecutionProviderSetting;
+  quantized: boolean;
+  threads: number;
+}
+
+export class LoadedModel {
+  private constructor(
+    readonly info: ModelInfo,
+    readonly tokenizer: TextTokenizer,
+    readonly denoiser: OnnxDenoiser,
+  ) {}
+
+  static async load(settings: LoadSettings): Promise<LoadedModel> {
+    const started = performance.now();
+    const folder = readModelFolder(settings.modelDir, settings.quantized);
+    const tokenizerFile = path.join(folder.dir, 'tokenizer.json');
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    } catch (err) {
+      throw new InfillError('model-invalid', `${tokenizerFile}: the tokenizer could not be built: ${(err as Error).message}`);
+    }
+    const maskId = resolveMaskId(folder.config.maskTokenId, folder.tokenizerConfig, tokenizer, folder.dir);
+    if (tokenizer.vocabSize > folder.config.vocabSize) {
+      throw new InfillError(
+        'tokenizer-mismatch',
+        `${tokenizerFile}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json "vocab_size" is ${folder.config.vocabSize}`,
+      );
+    }
+    const denoiser = await OnnxDenoiser.load(folder.onnxFile, maskId, settings);
+    try {
+      if (denoiser.vocabSize !== tokenizer.vocabSize) {
+        throw new InfillError(
+          'tokenizer-mismatch',
+          `${tokenizerFile}: the tokenizer has ${tokenizer.vocabSize} tokens but the logits of ${folder.onnxFile} have ${denoiser.vocabSize}; expected the same vocabulary`,
+        );
+      }
+      if (folder.config.usesTime && !denoiser.usesTime) {
+        throw new InfillError('model-invalid', `${folder.onnxFile}: config.json says "time_conditioning": true but the graph has no time input`);
+      }
+    } catch (err) {
+      await denoiser.dispose();
+      throw err;
+    }
+    const info: ModelInfo = {
+      name: folder.name,
+      modelDir: folder.dir,
+      onnxFile: folder.onnxFile,
+      vocabSize: denoiser.vocabSize,
+      maskId,
+      maxLength: folder.config.maxLength,
+      usesTime: denoiser.usesTime,
+      executionProvider: denoiser.executionProvider,
+      ...(denoiser.providerNotice ? { providerNotice: denoiser.providerNotice } : {}),
+      loadMs: Math.round(performance.now() - started),
+    };
+    return new LoadedModel(info, tokenizer, denoiser);
+  }
+
+  dispose(): Promise<void> {
+    return this.denoiser.dispose();
+  }
+}
+
+/** The mask id: config.json `mask_token_id`, else tokenizer_config.json `mask_token`; it must be a tokenizer token. */
+function resolveMaskId(configMaskId: number | undefined, tokenizerConfig: Record<string, unknown>, tokenizer: TextTokenizer, dir: string): number {
+  const configTokenField = tokenizerConfig.mask_token;
+  const maskToken = typeof configTokenField === 'string' ? configTokenField : (configTokenField as { content?: unknown } | undefined)?.content;
+  if (configMaskId !== undefined) {
+    if (configMaskId >= tokenizer.vocabSize) {
+      throw new InfillError('tokenizer-mismatch', `${path.join(dir, 'config.json')}: "mask_token_id" ${configMaskId} is not a token of tokenizer.json (${tokenizer.vocabSize} tokens)`);
+    }
+    const tokenizerMaskId = typeof maskToken === 'string' ? tokenizer.tokenId(maskToken) : undefined;
+    if (tokenizerMaskId !== undefined && tokenizerMaskId !== configMaskId) {
+      throw new InfillError(
+        'tokenizer-mismatch',
+        `${path.join(dir, 'config.json')}: "mask_token_id" is ${configMaskId} but the tokenizer's mask token ${JSON.stringify(maskToken)} is id ${tokenizerMaskId}`,
+      );
+    }
+    return configMaskId;
+  }
+  if (typeof maskToken !== 'string') {
+    throw new InfillError('model-invalid', `${dir}: no mask token: expected "mask_token_id" in config.json or "mask_token" in tokenizer_config.json`);
+  }
+  const id = tokenizer.tokenId(maskToken);
+  if (id === undefined) {
+    throw new InfillError('tokenizer-mismatch', `${path.join(dir, 'tokenizer.json')}: the mask token ${JSON.stringify(maskToken)} from tokenizer_config.json is not in the vocabulary`);
+  }
+  return id;
+}

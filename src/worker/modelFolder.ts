@@ -1,0 +1,102 @@
+/**
+ * Reads and checks a model folder in the Hugging Face / transformers.js layout:
+ *   config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx (+ onnx/model_quantized.onnx).
+ * Every problem is an InfillError that names the file and what was expected.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InfillError } from './errors';
+
+export interface ModelConfig {
+  /** From config.json `mask_token_id`; undefined when the tokenizer config's `mask_token` decides. */
+  maskTokenId?: number;
+  vocabSize: number;
+  maxLength: number;
+  usesTime: boolean;
+}
+
+export interface ModelFolder {
+  dir: string;
+  name: string;
+  config: ModelConfig;
+  tokenizerJson: object;
+  tokenizerConfig: Record<string, unknown>;
+  onnxFile: string;
+}
+
+function readJson(file: string): unknown {
+  if (!fs.existsSync(file)) throw new InfillError('model-missing', `Model file missing: ${file}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InfillError('model-invalid', `${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function positiveInt(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+export function parseModelConfig(raw: unknown, file: string): ModelConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InfillError('model-invalid', `${file}: expected a JSON object`);
+  }
+  const c = raw as Record<string, unknown>;
+  const vocabSize = positiveInt(c.vocab_size);
+  if (vocabSize === undefined) throw new InfillError('model-invalid', `${file}: expected a positive integer "vocab_size"`);
+  const maxLength = positiveInt(c.max_position_embeddings) ?? positiveInt(c.max_length) ?? positiveInt(c.n_positions);
+  if (maxLength === undefined) {
+    throw new InfillError(
+      'model-invalid',
+      `${file}: expected the maximum length as a positive integer "max_position_embeddings", "max_length" or "n_positions"`,
+    );
+  }
+  let maskTokenId: number | undefined;
+  if (c.mask_token_id !== undefined && c.mask_token_id !== null) {
+    if (typeof c.mask_token_id !== 'number' || !Number.isInteger(c.mask_token_id) || c.mask_token_id < 0 || c.mask_token_id >= vocabSize) {
+      throw new InfillError('model-invalid', `${file}: "mask_token_id" must be an integer in [0, ${vocabSize})`);
+    }
+    maskTokenId = c.mask_token_id;
+  }
+  if (c.time_conditioning !== undefined && typeof c.time_conditioning !== 'boolean') {
+    throw new InfillError('model-invalid', `${file}: "time_conditioning" must be true or false`);
+  }
+  return { maskTokenId, vocabSize, maxLength, usesTime: c.time_conditioning === true };
+}
+
+/** Which ONNX file to load: the quantized one when asked for and present, else onnx/model.onnx. */
+export function chooseOnnxFile(dir: string, quantized: boolean): string {
+  const quantizedFile = path.join(dir, 'onnx', 'model_quantized.onnx');
+  if (quantized && fs.existsSync(quantizedFile)) return quantizedFile;
+  const plain = path.join(dir, 'onnx', 'model.onnx');
+  if (fs.existsSync(plain)) return plain;
+  if (fs.existsSync(quantizedFile)) return quantizedFile;
+  throw new InfillError('model-missing', `Model file missing: ${plain}`);
+}
+
+export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
+  const resolved = path.resolve(dir);
+  if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+    throw new InfillError('model-missing', `Model folder not found: ${resolved}`);
+  }
+  const configFile = path.join(resolved, 'config.json');
+  const config = parseModelConfig(readJson(configFile), configFile);
+  const tokenizerFile = path.join(resolved, 'tokenizer.json');
+  const tokenizerJson = readJson(tokenizerFile);
+  if (typeof tokenizerJson !== 'object' || tokenizerJson === null || !('model' in tokenizerJson)) {
+    throw new InfillError('model-invalid', `${tokenizerFile}: expected a tokenizer object with a "model"`);
+  }
+  const tokenizerConfigFile = path.join(resolved, 'tokenizer_config.json');
+  const tokenizerConfig = readJson(tokenizerConfigFile);
+  if (typeof tokenizerConfig !== 'object' || tokenizerConfig === null || Array.isArray(tokenizerConfig)) {
+    throw new InfillError('model-invalid', `${tokenizerConfigFile}: expected a JSON object`);
+  }
+  return {
+    dir: resolved,
+    name: path.basename(resolved),
+    config,
+    tokenizerJson,
+    tokenizerConfig: tokenizerConfig as Record<string, unknown>,
+    onnxFile: chooseOnnxFile(resolved, quantized),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Execution provider choice. `chooseProvider` is pure (platform facts in, decision out) so it can
+ * be tested for every platform; `providerFacts` gathers the facts of this machine.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExecutionProviderSetting } from './protocol';
+
+export interface PlatformFacts {
+  platform: NodeJS.Platform;
+  arch: string;
+  /** Whether libonnxruntime_providers_cuda.so sits next to the onnxruntime-node binding. */
+  cudaLibraryPresent: boolean;
+}
+
+export interface ProviderChoice {
+  /** The provider to try first ('cpu' means no accelerator). */
+  provider: 'cpu' | 'cuda' | 'dml' | 'coreml';
+  /** Why the requested provider is not going to be tried, when it is not. */
+  notice?: string;
+}
+
+export function chooseProvider(setting: ExecutionProviderSetting, facts: PlatformFacts): ProviderChoice {
+  const cudaPossible = facts.platform === 'linux' && facts.arch === 'x64';
+  switch (setting) {
+    case 'cpu':
+      return { provider: 'cpu' };
+    case 'auto':
+      if (cudaPossible && facts.cudaLibraryPresent) return { provider: 'cuda' };
+      if (facts.platform === 'win32') return { provider: 'dml' };
+      if (facts.platform === 'darwin') return { provider: 'coreml' };
+      return { provider: 'cpu' };
+    case 'cuda':
+      if (!cudaPossible) return { provider: 'cpu', notice: `CUDA is only available on Linux x64 (this is ${facts.platform} ${facts.arch}); using CPU` };
+      if (!facts.cudaLibraryPresent) {
+        return { provider: 'cpu', notice: 'CUDA provider library (libonnxruntime_providers_cuda.so) is not installed next to onnxruntime-node; using CPU' };
+      }
+      return { provider: 'cuda' };
+    case 'dml':
+      return facts.platform === 'win32' ? { provider: 'dml' } : { provider: 'cpu', notice: `DirectML is only available on Windows; using CPU` };
+    case 'coreml':
+      return facts.platform === 'darwin' ? { provider: 'coreml' } : { provider: 'cpu', notice: `CoreML is only available on macOS; using CPU` };
+  }
+}
+
+/** The folder holding onnxruntime-node's native binding for this platform. */
+export function bindingFolder(): string {
+  const packageRoot = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  return path.join(packageRoot, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+export function providerFacts(): PlatformFacts {
+  let cudaLibraryPresent = false;
+  try {
+    cudaLibraryPresent = fs.existsSync(path.join(bindingFolder(), 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    // onnxruntime-node not resolvable: the session load will report it.
+  }
+  return { platform: process.platform, arch: process.arch, cudaLibraryPresent };
+}

@@ -1,0 +1,116 @@
+/**
+ * Runs one InfillRequest on a loaded model: plan the spans, seed refine holes, run core's sampler,
+ * and stream throttled frames. The `done` texts are exactly what the last frame showed.
+ */
+import { createRng, planSpans, sample, type Frame, type Rng, type SpanPlan } from '../core';
+import { InfillError } from './errors';
+import { frameHoles, FrameThrottle, holeTexts } from './frames';
+import type { LoadedModel } from './model';
+import type { DoneMessage, FrameMessage, InfillRequest } from './protocol';
+
+/** Most samples one request may draw in its batch. */
+export const MAX_SAMPLES = 64;
+/** Refine strength when a request has `initial` holes but names none. */
+export const DEFAULT_REFINE_STRENGTH = 0.5;
+
+export interface RunControl {
+  isCancelled(): boolean;
+  postFrame(message: FrameMessage): void;
+}
+
+/** Wall-clock milliseconds since the epoch with sub-millisecond resolution, comparable across threads. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function checkRequest(request: InfillRequest): void {
+  const bad = (what: string) => {
+    throw new InfillError('bad-request', what);
+  };
+  if (!request || !Array.isArray(request.segments)) bad('request.segments must be an array');
+  if (!Number.isInteger(request.samples) || request.samples < 1 || request.samples > MAX_SAMPLES) {
+    bad(`request.samples must be an integer in [1, ${MAX_SAMPLES}]`);
+  }
+  if (!Number.isSafeInteger(request.seed)) bad('request.seed must be an integer');
+  if (!(request.maxFramesPerSecond >= 0)) bad('request.maxFramesPerSecond must be >= 0');
+  if (request.strength !== undefined && !(request.strength > 0 && request.strength <= 1)) bad('request.strength must be in (0, 1]');
+  if (!request.segments.some((s) => s.kind === 'hole')) bad('the request has no holes to fill');
+}
+
+/** Remasks `strength` of each refine hole's tokens, chosen with the run's RNG. Returns the start time. */
+function seedRefineHoles(plan: SpanPlan, refineHoles: boolean[], maskId: number, strength: number, rng: Rng): number | undefined {
+  if (!refineHoles.some(Boolean)) return undefined;
+  plan.holes.forEach((hole, h) => {
+    if (!refineHoles[h]) return;
+    const positions: number[] = [];
+    for (let i = hole.start; i < hole.start + hole.length; i++) if (plan.ids[i] !== maskId) positions.push(i);
+    const count = Math.min(positions.length, Math.max(1, Math.round(strength * positions.length)));
+    // Partial Fisher-Yates: the first `count` entries become a uniform random subset.
+    for (let k = 0; k < count; k++) {
+      const j = k + Math.floor(rng.next() * (positions.length - k));
+      [positions[k], positions[j]] = [positions[j], positions[k]];
+      plan.ids[positions[k]] = maskId;
+    }
+  });
+  return strength;
+}
+
+export async function runInfill(model: LoadedModel, id: number, request: InfillRequest, control: RunControl): Promise<DoneMessage> {
+  const started = performance.now();
+  checkRequest(request);
+  const { tokenizer, denoiser, info } = model;
+  const holeSegments = request.segments.filter((s) => s.kind === 'hole');
+  const initialHoleIds = holeSegments.map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
+  const plan = planSpans(request.segments, tokenizer, info.maskId, info.maxLength, { initialHoleIds });
+  const rng = createRng(request.seed);
+  const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
+  const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, strength, rng);
+
+  const throttle = new FrameThrottle(request.maxFramesPerSecond);
+  let messagingMs = 0;
+  let firstFrameMs = 0;
+  let lastShown: ReturnType<typeof frameHoles> | undefined;
+  let pending: Frame | undefined;
+  const post = (frame: Frame) => {
+    const t0 = performance.now();
+    const holes = frameHoles(frame, plan.holes, info.maskId, tokenizer);
+    control.postFrame({ type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, sentAt: epochMs() });
+    lastShown = holes;
+    pending = undefined;
+    const t1 = performance.now();
+    messagingMs += t1 - t0;
+    if (firstFrameMs === 0) firstFrameMs = t1 - started;
+  };
+
+  const generator = sample(
+    denoiser,
+    { ids: plan.ids, editable: plan.editable, batch: request.samples },
+    request.sampler,
+    rng,
+    { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) },
+  );
+  let step = await generator.next();
+  while (!step.done) {
+    const frame = step.value;
+    if (frame.step >= frame.totalSteps || throttle.shouldSend()) post(frame);
+    else pending = frame; // core's frames own their arrays, so holding one is safe
+    step = await generator.next();
+  }
+  if (pending) post(pending);
+  const result = step.value;
+  if (!lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
+  return {
+    type: 'done',
+    id,
+    samples: holeTexts(lastShown),
+    steps: result.steps,
+    forwardCalls: result.forwardCalls,
+    timings: {
+      forwardMs: result.forwardMs,
+      samplerMs: result.samplerMs,
+      messagingMs,
+      totalMs: performance.now() - started,
+      firstFrameMs,
+    },
+  };
+}

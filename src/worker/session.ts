@@ -1,0 +1,203 @@
+/**
+ * An onnxruntime-node InferenceSession wrapped as core's Denoiser. Checks the graph contract at
+ * load (input_ids int64 [batch, sequence], optional attention_mask and time input, logits float32
+ * [batch, sequence, vocab]) and runs a warm-up so the first real step is not the slow one.
+ */
+import * as ort from 'onnxruntime-node';
+import type { Denoiser } from '../core/types';
+import { InfillError, messageOf } from './errors';
+import type { ExecutionProviderSetting } from './protocol';
+import { chooseProvider, providerFacts } from './provider';
+
+/** Graph input names accepted as the diffusion time (float32 [batch]). */
+export const TIME_INPUT_NAMES = ['timesteps', 'timestep', 't', 'time', 'sigma'] as const;
+
+export interface SessionSettings {
+  executionProvider: ExecutionProviderSetting;
+  /** Intra-op threads (0 = the runtime's default: one per physical core). */
+  threads: number;
+}
+
+export interface GraphShape {
+  hasAttentionMask: boolean;
+  timeInput?: string;
+  /** The logits' vocabulary size when the graph states it (else known after the warm-up). */
+  vocabSize?: number;
+}
+
+type Metadata = readonly ort.InferenceSession.ValueMetadata[];
+
+function tensorMeta(list: Metadata | undefined, name: string): ort.InferenceSession.TensorValueMetadata | undefined {
+  const m = list?.find((v) => v.name === name);
+  return m && m.isTensor ? m : undefined;
+}
+
+/** Checks input/output names and, where the graph declares them, types and ranks. Pure over names/metadata. */
+export function checkGraph(
+  file: string,
+  inputNames: readonly string[],
+  outputNames: readonly string[],
+  inputMetadata?: Metadata,
+  outputMetadata?: Metadata,
+): GraphShape {
+  const expected = `expected inputs input_ids [, attention_mask] [, one of ${TIME_INPUT_NAMES.join('/')}] and output logits`;
+  if (!inputNames.includes('input_ids')) {
+    throw new InfillError('model-invalid', `${file}: the graph has inputs [${inputNames.join(', ')}]; ${expected}`);
+  }
+  const timeInputs = inputNames.filter((n) => (TIME_INPUT_NAMES as readonly string[]).includes(n));
+  const unknown = inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask' && !timeInputs.includes(n));
+  if (unknown.length > 0 || timeInputs.length > 1) {
+    throw new InfillError('model-invalid', `${file}: unexpected graph inputs [${[...unknown, ...timeInputs.slice(1)].join(', ')}]; ${expected}`);
+  }
+  if (!outputNames.includes('logits')) {
+    throw new InfillError('model-invalid', `${file}: the graph has outputs [${outputNames.join(', ')}]; ${expected}`);
+  }
+  const ids = tensorMeta(inputMetadata, 'input_ids');
+  if (ids && (ids.type !== 'int64' || (ids.shape.length > 0 && ids.shape.length !== 2))) {
+    throw new InfillError('model-invalid', `${file}: input_ids is ${ids.type} [${ids.shape.join(', ')}]; expected int64 [batch, sequence]`);
+  }
+  const time = timeInputs[0] ? tensorMeta(inputMetadata, timeInputs[0]) : undefined;
+  if (time && time.type !== 'float32') {
+    throw new InfillError('model-invalid', `${file}: time input ${time.name} is ${time.type}; expected float32 [batch]`);
+  }
+  const logits = tensorMeta(outputMetadata, 'logits');
+  if (logits && (logits.type !== 'float32' || (logits.shape.length > 0 && logits.shape.length !== 3))) {
+    throw new InfillError('model-invalid', `${file}: logits is ${logits.type} [${logits.shape.join(', ')}]; expected float32 [batch, sequence, vocab]`);
+  }
+  const vocabDim = logits?.shape[2];
+  return {
+    hasAttentionMask: inputNames.includes('attention_mask'),
+    timeInput: timeInputs[0],
+    vocabSize: typeof vocabDim === 'number' && vocabDim > 0 ? vocabDim : undefined,
+  };
+}
+
+function sessionOptions(provider: string, threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    // Fuse and fold everything the runtime knows how to: the graph is fixed after export.
+    graphOptimizationLevel: 'all',
+    // The graph is one chain of ops; parallel execution would only add scheduling overhead.
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    // 0 leaves the runtime's default (one thread per physical core).
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    // Every step of a run has the same shapes, so the arena and the memory pattern are reused.
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    // Errors only: export leaves harmless warnings (e.g. unused initializers) that would flood logs.
+    logSeverityLevel: 3,
+  };
+}
+
+export class OnnxDenoiser implements Denoiser {
+  readonly usesTime: boolean;
+  private onesCache = new BigInt64Array(0);
+  forwardMs = 0;
+  forwardCalls = 0;
+
+  private constructor(
+    private session: ort.InferenceSession | undefined,
+    readonly file: string,
+    readonly graph: GraphShape,
+    public vocabSize: number,
+    readonly maskId: number,
+    readonly executionProvider: string,
+    readonly providerNotice: string | undefined,
+  ) {
+    this.usesTime = graph.timeInput !== undefined;
+  }
+
+  /**
+   * Loads `file` on the chosen provider, falling back to CPU (with a notice saying why) when the
+   * provider fails to load or to run the warm-up.
+   */
+  static async load(file: string, maskId: number, settings: SessionSettings): Promise<OnnxDenoiser> {
+    const choice = chooseProvider(settings.executionProvider, providerFacts());
+    if (choice.provider !== 'cpu') {
+      try {
+        return await OnnxDenoiser.loadOn(file, maskId, choice.provider, settings.threads, undefined);
+      } catch (err) {
+        if (err instanceof InfillError && err.code !== 'runtime') throw err; // the model itself is wrong
+        const notice = `${choice.provider} execution provider failed (${messageOf(err).split('\n')[0]}); using CPU`;
+        return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings.threads, notice);
+      }
+    }
+    return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings.threads, choice.notice);
+  }
+
+  private static async loadOn(file: string, maskId: number, provider: string, threads: number, notice: string | undefined): Promise<OnnxDenoiser> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(file, sessionOptions(provider, threads));
+    } catch (err) {
+      // On CPU a failure can only be the file; on an accelerator it may be the provider (caller falls back).
+      const code = provider === 'cpu' ? 'model-invalid' : 'runtime';
+      throw new InfillError(code, `${file}: ONNX Runtime could not load the model: ${messageOf(err).split('\n')[0]}`);
+    }
+    try {
+      const graph = checkGraph(file, session.inputNames, session.outputNames, session.inputMetadata, session.outputMetadata);
+      const denoiser = new OnnxDenoiser(session, file, graph, graph.vocabSize ?? 0, maskId, provider, notice);
+      await denoiser.warmUp();
+      return denoiser;
+    } catch (err) {
+      await session.release().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** One small run: compiles kernels, and learns the vocabulary size when the graph leaves it symbolic. */
+  private async warmUp(): Promise<void> {
+    const length = 8;
+    const ids = new Int32Array(length).fill(this.maskId);
+    let logits: Float32Array;
+    try {
+      logits = await this.forward(ids, 1, length, this.usesTime ? Float64Array.of(1) : undefined, true);
+    } catch (err) {
+      throw new InfillError(this.executionProvider === 'cpu' ? 'model-invalid' : 'runtime', `${this.file}: warm-up run failed: ${messageOf(err).split('\n')[0]}`);
+    }
+    const vocab = logits.length / length;
+    if (!Number.isInteger(vocab) || vocab <= 0 || (this.vocabSize > 0 && vocab !== this.vocabSize)) {
+      throw new InfillError('model-invalid', `${this.file}: logits have ${logits.length} values for ${length} tokens; expected [1, ${length}, vocab]`);
+    }
+    this.vocabSize = vocab;
+    this.forwardMs = 0;
+    this.forwardCalls = 0;
+  }
+
+  async forward(ids: Int32Array, batch: number, length: number, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
+    const session = this.session;
+    if (!session) throw new InfillError('not-loaded', 'The model session was disposed');
+    const started = performance.now();
+    const shape = [batch, length];
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), shape),
+    };
+    if (this.graph.hasAttentionMask) feeds.attention_mask = new ort.Tensor('int64', this.ones(batch * length), shape);
+    if (this.graph.timeInput) {
+      const time = new Float32Array(batch);
+      for (let b = 0; b < batch; b++) time[b] = t ? t[Math.min(b, t.length - 1)] : 1;
+      feeds[this.graph.timeInput] = new ort.Tensor('float32', time, [batch]);
+    }
+    const out = await session.run(feeds, ['logits']);
+    const logits = out.logits;
+    const data = logits.data as Float32Array;
+    if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * length * this.vocabSize)) {
+      throw new InfillError('runtime', `${this.file}: logits came back as ${logits.type} [${logits.dims.join(', ')}]; expected float32 [${batch}, ${length}, ${this.vocabSize}]`);
+    }
+    this.forwardMs += performance.now() - started;
+    this.forwardCalls++;
+    return data;
+  }
+
+  private ones(n: number): BigInt64Array {
+    if (this.onesCache.length !== n) this.onesCache = new BigInt64Array(n).fill(1n);
+    return this.onesCache;
+  }
+
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.release();
+  }
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs, UsageError } from '../../src/cli/args';
+
+test('flags map onto sampler options and run settings', () => {
+  const o = parseArgs([
+    '--model', 'm', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
+    '--alpha-on', '0.8', '--top-p', '0.9', '--top-k', '40', '--temperature', '0.7', '--seed', '7', '--samples', '3',
+    '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
+  ]);
+  assert.deepEqual(o, {
+    help: false,
+    modelDir: 'm',
+    sampler: { strategy: 'remdm-cap', steps: 32, eta: 0.1, tOn: 0.6, tOff: 0.1, alphaOn: 0.8, topP: 0.9, topK: 40, temperature: 0.7 },
+    seed: 7,
+    samples: 3,
+    provider: 'cpu',
+    threads: 2,
+    quantized: true,
+    json: true,
+    trace: true,
+    text: 'x = [MASK]',
+  });
+});
+
+test('defaults: one sample, auto provider, text from stdin', () => {
+  const o = parseArgs([]);
+  assert.equal(o.samples, 1);
+  assert.equal(o.provider, 'auto');
+  assert.equal(o.text, undefined);
+  assert.deepEqual(o.sampler, {});
+  assert.equal(parseArgs(['--help']).help, true);
+});
+
+test('bad input is a UsageError that names the flag', () => {
+  const cases: [string[], RegExp][] = [
+    [['--bogus'], /unknown option '--bogus'/],
+    [['--steps', 'ten'], /--steps: expected an integer, got 'ten'/],
+    [['--steps', '1.5'], /--steps: expected an integer/],
+    [['--eta'], /--eta needs a value/],
+    [['--top-p', 'NaN'], /--top-p: expected a number/],
+    [['--samples', '0'], /--samples must be >= 1/],
+    [['--provider', 'tpu'], /--provider: expected one of auto, cpu, cuda, dml, coreml/],
+    [['a', 'b'], /expected one TEXT argument, got 2/],
+    [['--trace', 'x'], /--trace needs --json/],
+  ];
+  for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));
+});

@@ -1,0 +1,77 @@
+// The built CLI (dist/cli.js) run as a user would, on the embedded model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cliScript, embeddedModel } from '../worker/fixtures';
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [cliScript, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const fast = ['--steps', '8', '--provider', 'cpu', '--threads', '1'];
+
+test('--json prints one object with the model, sampler, samples, holes and timings', () => {
+  const r = cli([...fast, '--json', '--seed', '3', '--samples', '2', 'def add(a, b):\n    return [MASK:6]\n']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.model, 'mdlm-code-small');
+  assert.equal(out.sampler, 'remdm-loop'); // the model's recommended sampler
+  assert.equal(out.samplerOptions.steps, 8);
+  assert.equal(out.seed, 3);
+  assert.ok(out.steps >= 8);
+  assert.equal(out.samples.length, 2);
+  for (const s of out.samples) {
+    assert.equal(s.holes.length, 1);
+    assert.equal(s.text, `def add(a, b):\n    return ${s.holes[0]}\n`);
+  }
+  assert.ok(out.forwardCalls >= 1);
+  for (const key of ['loadMs', 'forwardMs', 'samplerMs', 'messagingMs', 'totalMs', 'firstFrameMs', 'wallMs']) {
+    assert.equal(typeof out.timings[key], 'number', key);
+  }
+  assert.equal(out.frames, undefined);
+});
+
+test('same seed, same output; --trace adds every frame', () => {
+  const args = [...fast, '--json', '--seed', '11', 'x = [MASK:8]'];
+  const a = JSON.parse(cli(args).stdout);
+  const b = JSON.parse(cli([...args, '--trace']).stdout);
+  assert.deepEqual(b.samples, a.samples);
+  assert.equal(b.frames.length, b.steps);
+  const last = b.frames.at(-1);
+  assert.equal(last.holes[0][0].map((v: { text: string }) => v.text).join(''), b.samples[0].holes[0]);
+});
+
+test('plain output is the filled text; text can come from stdin; --model picks the folder', () => {
+  const r = cli([...fast, '--seed', '1', '--model', embeddedModel], 'print([MASK:4])\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^print\(.*\)\n$/s);
+  assert.equal(r.stderr, '');
+});
+
+test('bad input: one line on stderr and a non-zero exit', () => {
+  const cases: [string[], RegExp, number][] = [
+    [['--bogus', 'x [MASK]'], /unknown option '--bogus'/, 2],
+    [['--steps', 'many', 'x [MASK]'], /--steps: expected an integer/, 2],
+    [['no holes at all'], /the text has no holes/, 2],
+    [['--model', '/nonexistent/model', 'x [MASK]'], /Model folder not found: \/nonexistent\/model/, 1],
+    [['--sampler', 'magic', 'x [MASK]'], /unknown strategy 'magic'/, 1],
+    [['x = [MASK:9999]'], /Hole too long/, 1],
+  ];
+  for (const [args, message, code] of cases) {
+    const r = cli(args);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^diffusion-infill: /);
+    assert.match(r.stderr, message);
+  }
+});
+
+test('--help prints the usage', () => {
+  const r = cli(['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: diffusion-infill/);
+  assert.match(r.stdout, /--samples K/);
+});

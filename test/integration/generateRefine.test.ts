@@ -1,0 +1,75 @@
+// Generate… (at the cursor, from a prompt) and Refine Selection (ReMDM re-denoises the selected text).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { after, afterEach, before, describe, it } from 'mocha';
+import type { DiffusionInfillApi } from '../../src/editor/extension';
+import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings, watchDocument } from './helpers';
+
+const SOURCE = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        self.items.append(item)\n';
+
+describe('Generate and Refine', () => {
+  let api: DiffusionInfillApi;
+  let restore: () => Promise<void>;
+  before(async () => {
+    api = await getApi();
+    restore = await useSettings(FAST);
+  });
+  after(async () => restore());
+  afterEach(closeAll);
+
+  it('Generate inserts at the cursor only on accept; the prompt is context, not inserted', async () => {
+    const editor = await openEditor(SOURCE);
+    const doc = editor.document;
+    const end = doc.positionAt(SOURCE.length);
+    editor.selection = new vscode.Selection(end, end);
+    const watch = watchDocument(api, doc, () => SOURCE);
+    const session = await runCommand(api, 'diffusionInfill.generate', doc, { prompt: '    def pop(self):\n', length: 12 });
+    watch.dispose();
+    assert.deepEqual(watch.violations, []);
+    assert.equal(session.holes[0].range.start, SOURCE.length);
+    assert.equal(session.holes[0].range.end, SOURCE.length);
+    const segments = session.request.segments;
+    assert.equal(segments[0].kind === 'text' && segments[0].text.endsWith('    def pop(self):\n'), true);
+    const [text] = resultTexts(session);
+    assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
+    assert.equal(doc.getText(), SOURCE + text);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), SOURCE);
+  });
+
+  it('Refine starts from the selected text with the strength setting', async () => {
+    const restoreStrength = await useSettings({ 'refine.strength': 0.6 });
+    try {
+      const editor = await openEditor(SOURCE);
+      const doc = editor.document;
+      editor.selection = select(editor, '        self.items.append(item)');
+      const session = await runCommand(api, 'diffusionInfill.refineSelection', doc);
+      assert.equal(session.request.strength, 0.6);
+      const hole = session.request.segments.find((s) => s.kind === 'hole');
+      assert.equal(hole?.kind === 'hole' && hole.initial, '        self.items.append(item)');
+      const [text] = resultTexts(session);
+      assert.equal(doc.getText(), SOURCE);
+      await vscode.commands.executeCommand('diffusionInfill.accept');
+      assert.equal(doc.getText(), SOURCE.replace('        self.items.append(item)', text));
+      await vscode.commands.executeCommand('undo');
+      assert.equal(doc.getText(), SOURCE);
+    } finally {
+      await restoreStrength();
+    }
+  });
+
+  it('Reroll draws a new seed for the same request and keeps the document untouched', async () => {
+    const editor = await openEditor(SOURCE);
+    const doc = editor.document;
+    editor.selection = select(editor, 'self.items = []');
+    const session = await runCommand(api, 'diffusionInfill.infillSelection', doc);
+    const seed = session.request.seed;
+    await vscode.commands.executeCommand('diffusionInfill.reroll');
+    await session.whenIdle();
+    assert.equal(session.phase, 'ready');
+    assert.notEqual(session.request.seed, seed);
+    assert.equal(doc.getText(), SOURCE);
+    await vscode.commands.executeCommand('diffusionInfill.reject');
+    assert.equal(doc.getText(), SOURCE);
+  });
+});

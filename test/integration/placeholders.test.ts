@@ -1,0 +1,73 @@
+// Fill Placeholders: every [MASK] / [MASK:n] filled in one joint run, one undoable edit.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { after, afterEach, before, describe, it } from 'mocha';
+import type { DiffusionInfillApi } from '../../src/editor/extension';
+import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings, watchDocument } from './helpers';
+
+const SOURCE = 'import os\n\ndef [MASK:4](path):\n    return os.path.[MASK:3](path)\n\n# [MASK]\n';
+
+describe('Fill Placeholders', () => {
+  let api: DiffusionInfillApi;
+  let restore: () => Promise<void>;
+  before(async () => {
+    api = await getApi();
+    restore = await useSettings({ ...FAST, 'placeholders.defaultLength': 6 });
+  });
+  after(async () => restore());
+  afterEach(closeAll);
+
+  it('fills every placeholder of the document jointly; accept replaces them all; one undo restores', async () => {
+    const editor = await openEditor(SOURCE);
+    const doc = editor.document;
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    const watch = watchDocument(api, doc, () => SOURCE);
+    const session = await runCommand(api, 'diffusionInfill.infillPlaceholders', doc);
+    watch.dispose();
+    assert.deepEqual(watch.violations, []);
+    assert.equal(session.holes.length, 3);
+    assert.deepEqual(
+      session.request.segments.filter((s) => s.kind === 'hole').map((s) => (s.kind === 'hole' ? s.length : 0)),
+      [4, 3, 6],
+    );
+    const texts = resultTexts(session);
+    assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
+    let expected = SOURCE;
+    for (const [marker, text] of [['[MASK:4]', texts[0]], ['[MASK:3]', texts[1]], ['[MASK]', texts[2]]]) {
+      expected = expected.replace(marker, text);
+    }
+    assert.equal(doc.getText(), expected);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), SOURCE);
+  });
+
+  it('with a selection, only the placeholders inside it are filled', async () => {
+    const editor = await openEditor(SOURCE);
+    editor.selection = select(editor, '    return os.path.[MASK:3](path)');
+    const session = await runCommand(api, 'diffusionInfill.infillPlaceholders', editor.document);
+    assert.equal(session.holes.length, 1);
+    assert.equal(session.holes[0].original, '[MASK:3]');
+    await vscode.commands.executeCommand('diffusionInfill.reject');
+    assert.equal(editor.document.getText(), SOURCE);
+  });
+
+  it('custom patterns are honoured besides [MASK]', async () => {
+    const restorePatterns = await useSettings({ 'placeholders.patterns': ['<mask>', '____'] });
+    try {
+      const text = 'x = <mask:2>\ny = ____\nz = [MASK]\n';
+      const editor = await openEditor(text);
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      const session = await runCommand(api, 'diffusionInfill.infillPlaceholders', editor.document);
+      assert.deepEqual(session.holes.map((h) => h.original), ['<mask:2>', '____', '[MASK]']);
+    } finally {
+      await restorePatterns();
+    }
+  });
+
+  it('no placeholders: a clear message, no session, the document untouched', async () => {
+    const editor = await openEditor('print("nothing to fill")\n');
+    await vscode.commands.executeCommand('diffusionInfill.infillPlaceholders');
+    assert.equal(api.session(editor.document), undefined);
+    assert.equal(editor.document.getText(), 'print("nothing to fill")\n');
+  });
+});

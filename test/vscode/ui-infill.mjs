@@ -1,0 +1,118 @@
+// The Infill Selection scenario, driven as a person would: open a file, select with the keyboard,
+// run the command from the palette, watch the preview change frame by frame, accept with Tab, and
+// read the result back from the editor DOM. Screenshots of a mid-run frame and of the result go
+// to test-output/.
+import assert from 'node:assert/strict';
+import { decorationSpans, focusEditor, readEditorLines, runCommand, screenshot, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import { sleep } from './server.mjs';
+
+/** Settings the scenario needs in the user settings: enough steps to watch frames go by. */
+export const INFILL_UI_SETTINGS = {
+  'diffusionInfill.sampler.steps': 256,
+  'diffusionInfill.seed': 3,
+  'diffusionInfill.preview.maxFramesPerSecond': 20,
+  'diffusionInfill.length.policy': 'fixed',
+  'diffusionInfill.length.fixed': 12,
+};
+
+const MASK = '░';
+const NEWLINE = '↵';
+
+/** The preview's runs as drawn: each decoration's injected ::before text, in DOM order, with its colour. */
+async function previewRuns(page) {
+  const spans = await decorationSpans(page);
+  return spans
+    .filter((s) => s.before && s.before !== '""')
+    .map((s) => ({ text: JSON.parse(s.before).replace(/\u00a0/g, ' '), color: s.color, background: s.background }));
+}
+
+/**
+ * Quick Open that waits for the row naming the file (the first rows can be recently opened files
+ * before the file search answers, and Enter would open one of those).
+ */
+async function openFileByName(page, name) {
+  await focusEditor(page).catch(() => {});
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(name);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await focusEditor(page);
+}
+
+export const infillSelectionUiTest = {
+  name: 'Infill Selection: live preview frame by frame, Tab accepts, the editor shows the result',
+  fn: async ({ page }) => {
+    await page.keyboard.press('Escape');
+    await openFileByName(page, 'fib.py');
+    // Line 4, "return fib(n - 1) + fib(n - 2)": end of line, then Shift+Home selects to the indent.
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('4');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+Home');
+    const before = await readEditorLines(page);
+    assert.equal(before[3], '    return fib(n - 1) + fib(n - 2)');
+
+    await runCommand(page, 'Diffusion Infill: Infill Selection');
+
+    // Watch the preview: frames must change, masks must give way to text.
+    const snapshots = [];
+    let midRunShot;
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const runs = await previewRuns(page);
+      const text = runs.map((r) => r.text).join('');
+      if (runs.length > 0 && snapshots[snapshots.length - 1]?.text !== text) {
+        snapshots.push({ text, runs });
+        if (!midRunShot && text.includes(MASK) && /[^░]/.test(text.replace(/\s/g, ''))) {
+          midRunShot = await screenshot(page, 'ui-infill-mid-run');
+        }
+      }
+      // Done when the preview no longer holds any mask and stays so.
+      if (runs.length > 0 && !text.includes(MASK) && snapshots.length > 1) break;
+      if (Date.now() > deadline) throw new Error(`the preview did not complete; snapshots: ${JSON.stringify(snapshots.map((s) => s.text))}`);
+      await sleep(40);
+    }
+    assert.ok(snapshots.length >= 3, `the preview should change over several frames, saw ${snapshots.length}`);
+    assert.ok(snapshots[0].text.includes(MASK), 'the first frame shows masks');
+    // Neighbouring runs always differ in state (runs are maximal): same-coloured neighbours would
+    // mean VS Code drew the injected texts out of order.
+    for (const snap of snapshots) {
+      for (let i = 1; i < snap.runs.length; i++) {
+        const a = snap.runs[i - 1];
+        const b = snap.runs[i];
+        assert.ok(a.color !== b.color || a.background !== b.background, `runs drawn out of order in ${JSON.stringify(snap.runs)}`);
+      }
+    }
+    // The original selection is still in the document, struck through.
+    const struck = (await decorationSpans(page)).filter((s) => s.textDecoration.includes('line-through')).map((s) => s.text).join('');
+    assert.equal(struck, 'return fib(n - 1) + fib(n - 2)');
+
+    const preview = await waitFor(async () => {
+      const runs = await previewRuns(page);
+      const status = (await statusBarTexts(page)).find((t) => t.includes('Tab accept'));
+      return status && runs.length > 0 && { text: runs.map((r) => r.text).join(''), status };
+    }, { timeout: 60_000, what: 'the finished preview' });
+    const shownResult = preview.text;
+    await screenshot(page, 'ui-infill-preview-ready');
+
+    await page.keyboard.press('Tab');
+    const after = await waitFor(async () => {
+      const lines = await readEditorLines(page);
+      return (await previewRuns(page)).length === 0 && lines.join('\n') !== before.join('\n') && lines;
+    }, { what: 'the accepted text in the editor' });
+    const resultShot = await screenshot(page, 'ui-infill-result');
+    // What was accepted is exactly what the preview showed (↵ marks the line breaks).
+    const expected = ['    ' + shownResult].join('').split(NEWLINE);
+    const written = after.slice(3, 3 + expected.length);
+    written[written.length - 1] = written[written.length - 1].slice(0, expected[expected.length - 1].length);
+    assert.deepEqual(written, expected);
+    console.log(`    frames seen: ${snapshots.length}; preview: ${JSON.stringify(shownResult)}; status: ${preview.status}`);
+    console.log(`    screenshots: ${midRunShot ?? '(no mid-run frame caught)'}, ${resultShot}`);
+    assert.ok(midRunShot, 'no mid-run frame with both masks and text was caught');
+  },
+};

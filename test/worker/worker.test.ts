@@ -1,0 +1,179 @@
+// The real worker thread (dist/worker.js, built by `node esbuild.mjs`) driven through WorkerClient,
+// with the real embedded model: what the CLI and the editor do.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePlaceholders } from '../../src/core';
+import { WorkerClient } from '../../src/worker/client';
+import type { InfillError } from '../../src/worker/errors';
+import type { FrameMessage, InfillRequest } from '../../src/worker/protocol';
+import { TokenState } from '../../src/core/types';
+import { copyModel, embeddedModel, removeDir, workerScript } from './fixtures';
+
+const load = { modelDir: embeddedModel, executionProvider: 'cpu' as const, quantized: false, threads: 1 };
+const crashes: InfillError[] = [];
+const client = new WorkerClient(workerScript, { onDidCrash: (e) => crashes.push(e) });
+after(() => client.dispose());
+
+function request(text: string, overrides: Partial<InfillRequest> = {}): InfillRequest {
+  return {
+    segments: parsePlaceholders(text),
+    sampler: { strategy: 'remdm-loop', steps: 16, topP: 0.9 },
+    seed: 1,
+    samples: 1,
+    maxFramesPerSecond: 0,
+    ...overrides,
+  };
+}
+
+const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: InfillError) => e.code);
+const joined = (frame: FrameMessage) => frame.holes.map((sample) => sample.map((hole) => hole.map((v) => v.text).join('')));
+
+test('infill before any load is not-loaded; a missing model is model-missing', async () => {
+  assert.equal(await codeOf(client.infill(request('x = [MASK:4]')).result), 'not-loaded');
+  assert.equal(await codeOf(client.load({ ...load, modelDir: '/nonexistent/model' })), 'model-missing');
+});
+
+test('load reports the model; frames stream per sample and hole; done equals the last frame', async () => {
+  const info = await client.load(load);
+  assert.equal(info.name, 'mdlm-code-small');
+  assert.equal(info.executionProvider, 'cpu');
+  assert.ok(info.loadMs > 0);
+  const frames: FrameMessage[] = [];
+  const handle = client.infill(request('def f(x):\n    return [MASK:8] + [MASK:4]\n', { samples: 3 }), (f) => frames.push(f));
+  const done = await handle.result;
+  assert.equal(done.id, handle.id);
+  assert.equal(done.samples.length, 3);
+  for (const s of done.samples) assert.equal(s.holes.length, 2);
+  assert.equal(frames.length, done.steps, 'maxFramesPerSecond 0 sends every frame');
+  frames.forEach((f, i) => assert.equal(f.step, i + 1));
+  const last = frames.at(-1)!;
+  assert.equal(last.step, last.totalSteps);
+  assert.deepEqual(joined(last), done.samples.map((s) => s.holes));
+  // The first frame still shows masks; the last one none.
+  assert.ok(frames[0].holes[0][0].some((v) => v.state === TokenState.Masked));
+  assert.ok(last.holes.flat(2).every((v) => v.state !== TokenState.Masked && v.state !== TokenState.Remasked));
+  assert.ok(done.forwardCalls >= 1 && done.forwardCalls <= done.steps);
+  const t = done.timings;
+  assert.ok(t.forwardMs > 0 && t.totalMs >= t.forwardMs && t.firstFrameMs > 0 && t.messagingMs >= 0);
+  assert.ok(typeof last.sentAt === 'number' && Math.abs(Date.now() - last.sentAt) < 60_000);
+});
+
+test('same seed, same text; different seeds differ', async () => {
+  await client.load(load);
+  const text = 'import os\n\ndef [MASK:24]\n';
+  const run = async (seed: number) => (await client.infill(request(text, { seed })).result).samples[0].holes[0];
+  const a = await run(7);
+  assert.equal(await run(7), a);
+  const others = [await run(8), await run(9)];
+  assert.ok(others.some((o) => o !== a), 'another seed should give another text');
+});
+
+test('throttled frames: few messages, the last frame always sent, done equals it', async () => {
+  await client.load(load);
+  const frames: FrameMessage[] = [];
+  const done = await client.infill(request('x = [MASK:32]', { maxFramesPerSecond: 1, sampler: { strategy: 'mdlm', steps: 64 } }), (f) => frames.push(f)).result;
+  const seconds = done.timings.totalMs / 1000;
+  assert.ok(frames.length <= Math.ceil(seconds) + 2, `${frames.length} frames in ${seconds.toFixed(2)} s at 1 fps`);
+  assert.ok(frames.length < done.steps);
+  assert.equal(frames[0].step, 1);
+  assert.equal(frames.at(-1)!.step, frames.at(-1)!.totalSteps);
+  assert.deepEqual(joined(frames.at(-1)!), done.samples.map((s) => s.holes));
+});
+
+test('cancel mid-run stops it before the next model call', async () => {
+  await client.load(load);
+  const frames: FrameMessage[] = [];
+  let cancelledAt = 0;
+  // Deterministic top-k decoding commits one token per step, so every step calls the model.
+  const handle = client.infill(
+    request('[MASK:200]', { samples: 4, sampler: { strategy: 'topk-confidence', steps: 200 } }),
+    (f) => {
+      frames.push(f);
+      if (f.step === 3) {
+        cancelledAt = f.step;
+        client.cancel(handle.id);
+      }
+    },
+  );
+  assert.equal(await codeOf(handle.result), 'cancelled');
+  // One step may be running when the cancel is posted and one more when it arrives; none after.
+  assert.ok(frames.length < 200);
+  assert.ok(frames.at(-1)!.step <= cancelledAt + 2, `ran on to step ${frames.at(-1)!.step} after a cancel at ${cancelledAt}`);
+});
+
+test('a new infill cancels the running one', async () => {
+  await client.load(load);
+  const first = client.infill(request('[MASK:128]', { sampler: { strategy: 'topk-confidence', steps: 128 } }));
+  const second = client.infill(request('y = [MASK:4]'));
+  assert.equal(await codeOf(first.result), 'cancelled');
+  assert.equal((await second.result).samples.length, 1);
+});
+
+test('bad requests come back as errors with codes', async () => {
+  await client.load(load);
+  assert.equal(await codeOf(client.infill(request('x = [MASK:4]', { sampler: { strategy: 'remdm-cap', steps: 0 } })).result), 'bad-request');
+  assert.equal(await codeOf(client.infill(request('x = [MASK:600]')).result), 'hole-too-long');
+  assert.equal(await codeOf(client.infill(request('no holes here')).result), 'bad-request');
+  assert.equal(await codeOf(client.infill(request('x = [MASK:4]', { samples: 0 })).result), 'bad-request');
+  // The worker is still fine afterwards.
+  assert.equal((await client.infill(request('x = [MASK:4]')).result).samples.length, 1);
+});
+
+test('refine: an initial hole keeps some of its tokens and is re-denoised from t = strength', async () => {
+  await client.load(load);
+  const initial = 'return total_count + 1';
+  const segments = [{ kind: 'text' as const, text: 'def f(total_count):\n    ' }, { kind: 'hole' as const, length: 1, initial }];
+  const done = await client.infill({ ...request(''), segments, strength: 0.25, sampler: { strategy: 'remdm-cap', steps: 8 } }).result;
+  const filled = done.samples[0].holes[0];
+  assert.notEqual(filled, '');
+  // With only a quarter remasked, most of the initial text's characters survive in place.
+  let same = 0;
+  for (let i = 0; i < Math.min(filled.length, initial.length); i++) if (filled[i] === initial[i]) same++;
+  assert.ok(same >= initial.length / 3, `refined ${JSON.stringify(filled)} kept too little of ${JSON.stringify(initial)}`);
+});
+
+test('a killed worker is reported, rejects what was pending, and the next request restarts it', async () => {
+  await client.load(load);
+  let killed = false;
+  const running = client.infill(request('[MASK:128]', { sampler: { strategy: 'topk-confidence', steps: 128 } }), () => {
+    if (!killed) void client.terminateWorker();
+    killed = true;
+  });
+  assert.equal(await codeOf(running.result), 'worker-crashed');
+  assert.equal(crashes.length, 1);
+  assert.equal(crashes[0].code, 'worker-crashed');
+  assert.equal(client.running, false);
+  // No load call: the client reloads the last model in the fresh worker by itself.
+  const done = await client.infill(request('z = [MASK:4]')).result;
+  assert.equal(done.samples.length, 1);
+  assert.equal(client.running, true);
+});
+
+test('dispose during a run cancels it and ends the worker cleanly (no process abort)', async () => {
+  const other = new WorkerClient(workerScript);
+  await other.load(load);
+  let disposing: Promise<void> | undefined;
+  const running = other.infill(request('[MASK:128]', { sampler: { strategy: 'topk-confidence', steps: 128 } }), () => {
+    disposing ??= other.dispose();
+  });
+  assert.equal(await codeOf(running.result), 'cancelled');
+  await disposing;
+  assert.equal(other.running, false);
+  assert.equal(await codeOf(other.infill(request('x = [MASK:4]')).result), 'not-loaded');
+});
+
+test('a restarted worker whose model is gone says why, not just not-loaded', async () => {
+  const dir = copyModel();
+  const other = new WorkerClient(workerScript);
+  try {
+    await other.load({ ...load, modelDir: dir });
+    await other.terminateWorker();
+    removeDir(dir);
+    const err = await other.infill(request('x = [MASK:4]')).result.then(() => undefined, (e: InfillError) => e);
+    assert.equal(err?.code, 'model-missing');
+    assert.match(err?.message ?? '', /Model folder not found/);
+  } finally {
+    await other.dispose();
+    removeDir(dir);
+  }
+});
