@@ -11,6 +11,7 @@ const entries = [
   { in: 'src/worker/worker.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'bench/bench.ts', out: 'bench' },
+  { in: 'bench/infill-quality.ts', out: 'infill-quality' },
 ].filter((entry) => fs.existsSync(entry.in));
 
 const contexts = await Promise.all(

@@ -207,6 +207,16 @@ export class Session {
       return false;
     }
     if (applied) {
+      if (editor && editor.document === this.document) {
+        // Leave the cursor after the inserted text, not a selection over it that the next key would replace.
+        let shift = 0;
+        editor.selections = this.holes.map((hole, i) => {
+          const end = hole.range.start + shift + edits[i].text.length;
+          shift += edits[i].text.length - (hole.range.end - hole.range.start);
+          const at = this.document.positionAt(end);
+          return new vscode.Selection(at, at);
+        });
+      }
       this.host.log.info(`[${this.label}] accepted: ${this.holes.length} hole(s) written`);
       this.close('accepted');
       return true;

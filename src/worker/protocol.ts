@@ -120,6 +120,19 @@ export interface Timings {
   messagingMs: number;
   totalMs: number;
   firstFrameMs: number;
+  /** Of forwardMs, the time inside ONNX Runtime's session.run (the rest is feeding and fetching). */
+  modelMs?: number;
+}
+
+/** The worker's memory when a run finished (bytes). rss and maxRss are the whole process's. */
+export interface WorkerMemory {
+  /** This thread's V8 heap in use. */
+  heapUsed: number;
+  /** ArrayBuffers this thread holds (logits, frames). */
+  arrayBuffers: number;
+  rss: number;
+  /** Peak resident set of the process so far (host and worker share one process). */
+  maxRss: number;
 }
 
 /** Sent by the worker: request `id` finished. The texts equal what the last frame showed. */
@@ -131,6 +144,7 @@ export interface DoneMessage {
   steps: number;
   forwardCalls: number;
   timings: Timings;
+  memory?: WorkerMemory;
 }
 
 export type ErrorCode =

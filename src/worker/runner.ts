@@ -6,7 +6,7 @@ import { createRng, planSpans, sample, type Frame, type Rng, type SpanPlan } fro
 import { InfillError } from './errors';
 import { frameHoles, FrameThrottle, holeTexts } from './frames';
 import type { LoadedModel } from './model';
-import type { DoneMessage, FrameMessage, InfillRequest } from './protocol';
+import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from './protocol';
 
 /** Most samples one request may draw in its batch. */
 export const MAX_SAMPLES = 64;
@@ -21,6 +21,11 @@ export interface RunControl {
 /** Wall-clock milliseconds since the epoch with sub-millisecond resolution, comparable across threads. */
 export function epochMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+function workerMemory(): WorkerMemory {
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss, maxRss: process.resourceUsage().maxRSS * 1024 };
 }
 
 function checkRequest(request: InfillRequest): void {
@@ -57,6 +62,7 @@ function seedRefineHoles(plan: SpanPlan, refineHoles: boolean[], maskId: number,
 
 export async function runInfill(model: LoadedModel, id: number, request: InfillRequest, control: RunControl): Promise<DoneMessage> {
   const started = performance.now();
+  const runMsBefore = model.denoiser.runMs;
   checkRequest(request);
   const { tokenizer, denoiser, info } = model;
   const holeSegments = request.segments.filter((s) => s.kind === 'hole');
@@ -111,6 +117,8 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
       messagingMs,
       totalMs: performance.now() - started,
       firstFrameMs,
+      modelMs: model.denoiser.runMs - runMsBefore,
     },
+    memory: workerMemory(),
   };
 }

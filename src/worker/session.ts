@@ -95,6 +95,8 @@ export class OnnxDenoiser implements Denoiser {
   private onesCache = new BigInt64Array(0);
   forwardMs = 0;
   forwardCalls = 0;
+  /** Of forwardMs, the time inside session.run itself (the model's own forward). */
+  runMs = 0;
 
   private constructor(
     private session: ort.InferenceSession | undefined,
@@ -163,6 +165,7 @@ export class OnnxDenoiser implements Denoiser {
     this.vocabSize = vocab;
     this.forwardMs = 0;
     this.forwardCalls = 0;
+    this.runMs = 0;
   }
 
   async forward(ids: Int32Array, batch: number, length: number, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
@@ -179,7 +182,9 @@ export class OnnxDenoiser implements Denoiser {
       for (let b = 0; b < batch; b++) time[b] = t ? t[Math.min(b, t.length - 1)] : 1;
       feeds[this.graph.timeInput] = new ort.Tensor('float32', time, [batch]);
     }
+    const runStarted = performance.now();
     const out = await session.run(feeds, ['logits']);
+    this.runMs += performance.now() - runStarted;
     const logits = out.logits;
     const data = logits.data as Float32Array;
     if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * length * this.vocabSize)) {

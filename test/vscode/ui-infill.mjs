@@ -18,12 +18,23 @@ export const INFILL_UI_SETTINGS = {
 const MASK = '░';
 const NEWLINE = '↵';
 
-/** The preview's runs as drawn: each decoration's injected ::before text, in DOM order, with its colour. */
+/** The preview's runs as drawn: each injected ::before text in DOM order, with its own colours. */
 async function previewRuns(page) {
-  const spans = await decorationSpans(page);
-  return spans
-    .filter((s) => s.before && s.before !== '""')
-    .map((s) => ({ text: JSON.parse(s.before).replace(/\u00a0/g, ' '), color: s.color, background: s.background }));
+  const active = '.editor-group-container.active .editor-instance .monaco-editor .view-lines .view-line';
+  const lines = await page.$$eval(active, (nodes) =>
+    nodes
+      .map((line) => ({
+        top: parseFloat(line.style.top) || 0,
+        runs: [...line.querySelectorAll('span span')]
+          .map((span) => {
+            const pseudo = getComputedStyle(span, '::before');
+            return { content: pseudo.content, color: pseudo.color, background: pseudo.backgroundColor };
+          })
+          .filter((r) => r.content && r.content !== 'none' && r.content !== '""'),
+      }))
+      .sort((a, b) => a.top - b.top),
+  );
+  return lines.flatMap((l) => l.runs).map((r) => ({ text: JSON.parse(r.content).replace(/\u00a0/g, ' '), color: r.color, background: r.background }));
 }
 
 /**

@@ -1,0 +1,78 @@
+/**
+ * Held-out infill exact match through the real sampler: each case of bench/data/heldout-infills.jsonl
+ * (1-8 token spans cut from files the embedded model never saw, made by make-infill-set.mjs) is
+ * filled with its exact token count and compared with the original text.
+ * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--json] [CONFIG ...]
+ * where CONFIG is strategy:steps[:topP], e.g. `mdlm:32 remdm-loop:64:0.9 confidence-threshold:8`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SamplerOptions, StrategyName } from '../src/core/types';
+import { WorkerClient } from '../src/worker/client';
+
+interface Case { domain: string; length: number; left: string; answer: string; right: string }
+interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number }
+
+const root = path.join(__dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args.splice(i, 2)[1] : undefined;
+};
+const modelDir = path.resolve(flag('--model') ?? path.join(root, 'models', 'mdlm-code-small'));
+const limit = Number(flag('--limit') ?? Infinity);
+const json = args.includes('--json') ? (args.splice(args.indexOf('--json'), 1), true) : false;
+const quantized = args.includes('--quantized') ? (args.splice(args.indexOf('--quantized'), 1), true) : false;
+const configs = (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
+  const [strategy, steps, topP] = spec.split(':');
+  return { spec, sampler: { strategy: strategy as StrategyName, steps: Number(steps ?? 32), topP: Number(topP ?? 1) } satisfies SamplerOptions };
+});
+
+const cases: Case[] = fs
+  .readFileSync(path.join(root, 'bench', 'data', 'heldout-infills.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line) as Case);
+const byDomain = new Map<string, Case[]>();
+for (const c of cases) byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? []), c].slice(0, limit));
+
+async function main() {
+  const client = new WorkerClient(path.join(__dirname, 'worker.js'));
+  const rows: Row[] = [];
+  try {
+    await client.load({ modelDir, executionProvider: 'cpu', quantized, threads: 0 });
+    for (const { spec, sampler } of configs) {
+      for (const [domain, list] of byDomain) {
+        let exact = 0;
+        const started = performance.now();
+        for (const [i, c] of list.entries()) {
+          const segments = [
+            { kind: 'text' as const, text: c.left },
+            { kind: 'hole' as const, length: c.length },
+            { kind: 'text' as const, text: c.right },
+          ];
+          const done = await client.infill({ segments, sampler, seed: i, samples: 1, maxFramesPerSecond: 1 }).result;
+          if (done.samples[0].holes[0] === c.answer) exact++;
+        }
+        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length });
+      }
+    }
+  } finally {
+    await client.dispose();
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify({ modelDir, quantized, rows }, null, 2) + '\n');
+    return;
+  }
+  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}`);
+  console.log('| sampler:steps[:top-p] | domain | cases | exact match | ms / infill |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} |`);
+  }
+}
+
+main().catch((err) => {
+  console.error(`infill-quality: ${err instanceof Error ? err.message : err}`);
+  process.exitCode = 1;
+});

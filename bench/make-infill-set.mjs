@@ -1,0 +1,43 @@
+// Builds bench/data/heldout-infills.jsonl: short spans (1-8 tokens) cut from the held-out files of
+// the embedded model's corpus (training/data/heldout, made by training/corpus.py), each with up to
+// 192 tokens of context on each side. Span boundaries fall on whole characters.
+// Usage: node bench/make-infill-set.mjs [PER_DOMAIN]
+import fs from 'node:fs';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+const PER_DOMAIN = Number(process.argv[2] ?? 100);
+const CONTEXT = 192;
+const modelDir = 'models/mdlm-code-small';
+const read = (f) => JSON.parse(fs.readFileSync(`${modelDir}/${f}`, 'utf8'));
+const tokenizer = new Tokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
+
+// A small deterministic generator (mulberry32) so the set is reproducible.
+let state = 20261129;
+const random = () => {
+  state = (state + 0x6d2b79f5) | 0;
+  let t = Math.imul(state ^ (state >>> 15), 1 | state);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const decode = (ids) => tokenizer.decode(ids, { skip_special_tokens: false });
+
+const out = [];
+for (const domain of ['python', 'typescript', 'pydocs']) {
+  const docs = fs.readFileSync(`training/data/heldout/${domain}.txt`, 'utf8').split('<|endoftext|>');
+  const ids = docs.flatMap((d) => tokenizer.encode(d, { add_special_tokens: false }).ids);
+  let made = 0;
+  while (made < PER_DOMAIN) {
+    const length = 1 + Math.floor(random() * 8);
+    const start = CONTEXT + Math.floor(random() * (ids.length - 2 * CONTEXT - length));
+    const answer = decode(ids.slice(start, start + length));
+    const left = decode(ids.slice(start - CONTEXT, start));
+    const right = decode(ids.slice(start + length, start + length + CONTEXT));
+    // Skip spans that cut a character in two, or whose text re-tokenizes differently.
+    if ([answer, left, right].some((s) => s.includes('\uFFFD'))) continue;
+    if (tokenizer.encode(answer, { add_special_tokens: false }).ids.length !== length) continue;
+    out.push({ domain, length, left, answer, right });
+    made++;
+  }
+}
+fs.writeFileSync('bench/data/heldout-infills.jsonl', out.map((c) => JSON.stringify(c)).join('\n') + '\n');
+console.log(`wrote ${out.length} cases`);
