@@ -60,6 +60,16 @@ function seedRefineHoles(plan: SpanPlan, refineHoles: boolean[], maskId: number,
   return strength;
 }
 
+/** Puts the tokenizer's own sequence specials (e.g. [CLS] … [SEP]) around the plan, frozen. */
+function withSequenceSpecials(plan: SpanPlan, prefix: number[], suffix: number[]): SpanPlan {
+  if (prefix.length === 0 && suffix.length === 0) return plan;
+  const ids = Int32Array.from([...prefix, ...plan.ids, ...suffix]);
+  const editable = new Uint8Array(ids.length);
+  editable.set(plan.editable, prefix.length);
+  const holes = plan.holes.map((h) => ({ start: h.start + prefix.length, length: h.length }));
+  return { ids, editable, holes, cropped: plan.cropped };
+}
+
 export async function runInfill(model: LoadedModel, id: number, request: InfillRequest, control: RunControl): Promise<DoneMessage> {
   const started = performance.now();
   const runMsBefore = model.denoiser.runMs;
@@ -67,7 +77,12 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const { tokenizer, denoiser, info } = model;
   const holeSegments = request.segments.filter((s) => s.kind === 'hole');
   const initialHoleIds = holeSegments.map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
-  const plan = planSpans(request.segments, tokenizer, info.maskId, info.maxLength, { initialHoleIds });
+  const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length;
+  const plan = withSequenceSpecials(
+    planSpans(request.segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }),
+    tokenizer.sequencePrefix,
+    tokenizer.sequenceSuffix,
+  );
   const rng = createRng(request.seed);
   const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
   const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, strength, rng);

@@ -19,21 +19,59 @@ export class TextTokenizer {
   private readonly byteLevel: boolean;
   private readonly addedIds: Set<number>;
   private readonly bytesCache = new Map<number, Uint8Array>();
+  /** Matches the text of any added (special) token, so user text that spells one stays text. */
+  private readonly addedPattern: RegExp | undefined;
+  /** Ids the tokenizer's own post-processor puts around a whole sequence (e.g. BERT's [CLS] … [SEP]). */
+  readonly sequencePrefix: number[];
+  readonly sequenceSuffix: number[];
   /** One more than the largest id the tokenizer knows (vocabulary plus added tokens). */
   readonly vocabSize: number;
 
   constructor(tokenizerJson: object, tokenizerConfig: object) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     this.byteLevel = usesByteLevelDecoder((tokenizerJson as { decoder?: unknown }).decoder);
-    this.addedIds = new Set(this.tokenizer.get_added_tokens_decoder().keys());
+    const added = this.tokenizer.get_added_tokens_decoder();
+    this.addedIds = new Set(added.keys());
+    const escaped = [...added.values()].map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).filter(Boolean);
+    this.addedPattern = escaped.length ? new RegExp(escaped.join('|'), 'g') : undefined;
+    [this.sequencePrefix, this.sequenceSuffix] = this.postProcessorSpecials();
     let maxId = -1;
     for (const id of this.tokenizer.get_vocab(true).values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
   }
 
-  /** Exactly the text's tokens: special tokens only where the tokenizer's own post-processor adds them. */
+  /**
+   * The tokens of `text` taken literally: no post-processor specials (see sequencePrefix/Suffix),
+   * and text that spells a special token (a literal "[MASK]" in a document) is encoded as ordinary
+   * characters, never as that token.
+   */
   encode(text: string): number[] {
-    return this.tokenizer.encode(text).ids;
+    if (!this.addedPattern) return this.encodePlain(text);
+    const ids: number[] = [];
+    let last = 0;
+    for (const match of text.matchAll(this.addedPattern)) {
+      const at = match.index ?? 0;
+      // Splitting after the first character keeps the tokenizer from matching the added token.
+      for (const piece of [text.slice(last, at), match[0].slice(0, 1), match[0].slice(1)]) ids.push(...this.encodePlain(piece));
+      last = at + match[0].length;
+    }
+    ids.push(...this.encodePlain(text.slice(last)));
+    return ids;
+  }
+
+  private encodePlain(text: string): number[] {
+    return text ? this.tokenizer.encode(text, { add_special_tokens: false }).ids : [];
+  }
+
+  /** What the post-processor adds before and after a sequence, found by encoding a probe both ways. */
+  private postProcessorSpecials(): [number[], number[]] {
+    const probe = 'a';
+    const plain = this.encodePlain(probe);
+    const full = this.tokenizer.encode(probe).ids;
+    for (let start = 0; start + plain.length <= full.length; start++) {
+      if (plain.every((id, k) => full[start + k] === id)) return [full.slice(0, start), full.slice(start + plain.length)];
+    }
+    return [[], []];
   }
 
   decode(ids: ArrayLike<number>): string {

@@ -1,0 +1,170 @@
+/**
+ * The timeline as a picture: one layout of rectangles, lines and labels, drawn by two renderers
+ * (SVG with labels and tooltips, PNG without text). Rows are steps, columns token positions; under
+ * the grid, each position's final confidence, then the masked-tokens curve and the remask events per
+ * step. Two runs are laid out side by side for comparison. Pure.
+ */
+import {
+  columnsOf,
+  frameAt,
+  lastFrame,
+  runTitle,
+  skippedSteps,
+  stepStats,
+  type StepStats,
+  type TimelineRun,
+} from './model';
+import { cellClass } from './palette';
+import { TokenState } from '../../core/types';
+
+export type Shape =
+  | { kind: 'rect'; x: number; y: number; w: number; h: number; cls: string; title?: string }
+  | { kind: 'line'; points: [number, number][]; cls: string }
+  | { kind: 'text'; x: number; y: number; text: string; cls: string; anchor?: 'start' | 'middle' | 'end' };
+
+export interface Picture {
+  width: number;
+  height: number;
+  shapes: Shape[];
+}
+
+export interface PictureOptions {
+  cellWidth?: number;
+  cellHeight?: number;
+  /** Per-cell tooltips (token text, state, confidence). */
+  titles?: boolean;
+}
+
+const LEFT = 44;
+const TOP = 40;
+const GAP = 28;
+const CONF_HEIGHT = 16;
+const CHART_HEIGHT = 84;
+const STATE_NAMES: Record<number, string> = {
+  [TokenState.Settled]: 'settled',
+  [TokenState.Masked]: 'masked',
+  [TokenState.Decoded]: 'decoded this step',
+  [TokenState.Remasked]: 'remasked this step',
+};
+
+/** How a token reads in a tooltip: whitespace made visible. */
+export function displayToken(text: string): string {
+  return text.replace(/\r?\n/g, '↵').replace(/\t/g, '⇥');
+}
+
+/** The masked-tokens curve and remask bars for `stats`, in a box at (x, y). */
+export function chartShapes(stats: readonly StepStats[], positions: number, x: number, y: number, width: number, height: number): Shape[] {
+  const shapes: Shape[] = [];
+  const T = Math.max(1, stats.length);
+  const stepX = (s: number) => x + ((s - 0.5) / T) * width;
+  const maxRemask = Math.max(1, ...stats.map((s) => s.remasked));
+  const barHeight = height * 0.35;
+  const barWidth = Math.max(1, width / T - 1);
+  shapes.push({ kind: 'line', points: [[x, y], [x, y + height], [x + width, y + height]], cls: 'axis' });
+  for (const s of stats) {
+    if (s.recorded && s.remasked > 0) {
+      const h = (s.remasked / maxRemask) * barHeight;
+      shapes.push({ kind: 'rect', x: stepX(s.step) - barWidth / 2, y: y + height - h, w: barWidth, h, cls: 'bar-remask', title: `step ${s.step}: ${s.remasked} remasked` });
+    }
+  }
+  // The masked curve only joins recorded steps: a gap would otherwise be drawn as data.
+  let segment: [number, number][] = [];
+  const flush = () => {
+    if (segment.length > 0) shapes.push({ kind: 'line', points: segment, cls: 'curve-masked' });
+    segment = [];
+  };
+  for (const s of stats) {
+    if (!s.recorded) {
+      flush();
+      continue;
+    }
+    segment.push([stepX(s.step), y + height - (s.masked / Math.max(1, positions)) * height]);
+  }
+  flush();
+  shapes.push({ kind: 'text', x: x + width, y: y - 4, text: `masked of ${positions} ·  remasks (max ${maxRemask}/step)`, cls: 'label', anchor: 'end' });
+  return shapes;
+}
+
+function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions>): { shapes: Shape[]; width: number; height: number } {
+  const { cellWidth: cw, cellHeight: ch } = options;
+  const shapes: Shape[] = [];
+  const columns = columnsOf(run);
+  const holeX: number[] = [];
+  let cursor = x0 + LEFT;
+  for (const n of columns) {
+    holeX.push(cursor);
+    cursor += (n + 1) * cw;
+  }
+  const gridWidth = Math.max(cw, cursor - cw - (x0 + LEFT));
+  const T = run.frames.length;
+  const skipped = skippedSteps(run);
+  shapes.push({ kind: 'text', x: x0 + 4, y: 14, text: runTitle(run), cls: 'title' });
+  const note = `${T} steps × ${columns.join(' + ')} positions${skipped.length ? ` · ${skipped.length} step(s) skipped by the frame-rate cap` : ''}${run.status !== 'done' ? ` · ${run.status}${run.note ? ` (${run.note})` : ''}` : ''}`;
+  shapes.push({ kind: 'text', x: x0 + 4, y: 30, text: note, cls: 'label' });
+
+  for (let step = 1; step <= T; step++) {
+    const y = TOP + (step - 1) * ch;
+    if (step === 1 || step === T || step % 10 === 0) shapes.push({ kind: 'text', x: x0 + LEFT - 6, y: y + ch, text: String(step), cls: 'label', anchor: 'end' });
+    const holes = run.frames[step - 1];
+    if (!holes) {
+      shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: options.titles ? `step ${step}: not recorded (frame-rate cap)` : undefined });
+      continue;
+    }
+    holes.forEach((views, h) =>
+      views.forEach((v, c) => {
+        const title = options.titles
+          ? `step ${step} · hole ${h + 1} · #${c + 1} · ${v.state === TokenState.Masked ? '(mask)' : JSON.stringify(displayToken(v.text))} · ${STATE_NAMES[v.state] ?? ''}${v.state !== TokenState.Masked ? ` · p=${v.confidence.toFixed(2)}` : ''}`
+          : undefined;
+        shapes.push({ kind: 'rect', x: holeX[h] + c * cw, y, w: cw - 1, h: ch - 1, cls: cellClass(v.state), title });
+      }),
+    );
+  }
+
+  // Final confidence: a bar per position, as tall as the probability it was decoded with.
+  const confY = TOP + T * ch + 8;
+  shapes.push({ kind: 'text', x: x0 + LEFT - 6, y: confY + CONF_HEIGHT, text: 'p', cls: 'label', anchor: 'end' });
+  lastFrame(run).holes.forEach((views, h) =>
+    views.forEach((v, c) => {
+      const p = v.state === TokenState.Masked || v.state === TokenState.Remasked ? 0 : Math.max(0, Math.min(1, v.confidence));
+      shapes.push({ kind: 'rect', x: holeX[h] + c * cw, y: confY, w: cw - 1, h: CONF_HEIGHT, cls: 'conf-bg' });
+      if (p > 0) {
+        shapes.push({
+          kind: 'rect',
+          x: holeX[h] + c * cw,
+          y: confY + CONF_HEIGHT * (1 - p),
+          w: cw - 1,
+          h: CONF_HEIGHT * p,
+          cls: 'conf',
+          title: options.titles ? `final #${c + 1} ${JSON.stringify(displayToken(v.text))}: p=${v.confidence.toFixed(2)}` : undefined,
+        });
+      }
+    }),
+  );
+
+  const chartY = confY + CONF_HEIGHT + 22;
+  const chartWidth = Math.max(gridWidth, 160);
+  const positions = columns.reduce((a, b) => a + b, 0);
+  shapes.push(...chartShapes(stepStats(run), positions, x0 + LEFT, chartY, chartWidth, CHART_HEIGHT));
+  return { shapes, width: LEFT + Math.max(gridWidth, chartWidth) + 12, height: chartY + CHART_HEIGHT + 10 };
+}
+
+/** The whole picture of one run, or of two side by side. */
+export function timelinePicture(runs: readonly TimelineRun[], options: PictureOptions = {}): Picture {
+  const opts: Required<PictureOptions> = { cellWidth: options.cellWidth ?? 10, cellHeight: options.cellHeight ?? 8, titles: options.titles ?? true };
+  const shapes: Shape[] = [];
+  let width = 0;
+  let height = 0;
+  for (const run of runs) {
+    const block = runBlock(run, width === 0 ? 0 : width + GAP, opts);
+    shapes.push(...block.shapes);
+    width = (width === 0 ? 0 : width + GAP) + block.width;
+    height = Math.max(height, block.height);
+  }
+  return { width: Math.ceil(Math.max(width, 200)), height: Math.ceil(Math.max(height, 60)), shapes };
+}
+
+/** The text a step shows per hole (for the panel's text strip): masks as '░'. */
+export function stepText(run: TimelineRun, step: number): { shownStep: number; texts: string[] } {
+  const shown = frameAt(run, step);
+  return { shownStep: shown.shownStep, texts: shown.holes.map((views) => views.map((v) => (v.state === TokenState.Masked || v.state === TokenState.Remasked ? '░' : v.text)).join('')) };
+}
