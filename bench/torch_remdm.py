@@ -66,11 +66,14 @@ def nucleus(p, top_p):
 
 
 def p_x0(model, x, mask_id, r, autocast):
+    """p_x0 and the seconds the model's forward took."""
+    f0 = time.perf_counter()
     with torch.no_grad(), autocast():
         logits = model(x)
     logits = logits.float()
+    seconds = time.perf_counter() - f0
     logits[..., mask_id] = float("-inf")
-    return nucleus((logits / r["temperature"]).softmax(-1), r["topP"])
+    return nucleus((logits / r["temperature"]).softmax(-1), r["topP"]), seconds
 
 
 def sample_categorical(q):
@@ -90,9 +93,8 @@ def run(model, strategy, r, autocast):
         for i in range(steps):
             t, s = grid[i], grid[i + 1]
             if cache is None:
-                f0 = time.perf_counter()
-                cache = p_x0(model, x, mask_id, r, autocast)
-                forward_s += time.perf_counter() - f0
+                cache, seconds = p_x0(model, x, mask_id, r, autocast)
+                forward_s += seconds
                 calls += 1
             p = cache
             at, as_, smax, sigma = coefficients(strategy, r, t, s)
@@ -116,10 +118,11 @@ def run(model, strategy, r, autocast):
             x = x_new
         # Noise removal: argmax of p_x0 wherever a mask survived.
         if (x == mask_id).any():
-            f0 = time.perf_counter()
-            p = p_x0(model, x, mask_id, r, autocast) if cache is None else cache
-            forward_s += time.perf_counter() - f0 if cache is None else 0.0
-            calls += 1 if cache is None else 0
+            if cache is None:
+                cache, seconds = p_x0(model, x, mask_id, r, autocast)
+                forward_s += seconds
+                calls += 1
+            p = cache
             x = torch.where(x == mask_id, p.argmax(-1), x)
     total = time.perf_counter() - start
     n = steps + 1

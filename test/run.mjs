@@ -41,7 +41,7 @@ const plainCounts = (label) => (output) => {
   return match ? { passed: Number(match[1]), failed: Number(match[2]) } : undefined;
 };
 
-const unitDirs = ['core', 'worker', 'cli', 'editor', 'training'].map((d) => `out/test/${d}`).filter((d) => fs.existsSync(d));
+const unitDirs = ['core', 'worker', 'cli', 'editor', 'models', 'training'].map((d) => `out/test/${d}`).filter((d) => fs.existsSync(d));
 await run(process.execPath, ['--test', '--test-reporter=tap', ...unitDirs], nodeTestCounts);
 
 if (!process.env.DI_SKIP_VSCODE) {

@@ -20,6 +20,7 @@ export interface SessionSettings {
 
 export interface GraphShape {
   hasAttentionMask: boolean;
+  hasTokenTypeIds: boolean;
   timeInput?: string;
   /** The logits' vocabulary size when the graph states it (else known after the warm-up). */
   vocabSize?: number;
@@ -40,12 +41,13 @@ export function checkGraph(
   inputMetadata?: Metadata,
   outputMetadata?: Metadata,
 ): GraphShape {
-  const expected = `expected inputs input_ids [, attention_mask] [, one of ${TIME_INPUT_NAMES.join('/')}] and output logits`;
+  const expected = `expected inputs input_ids [, attention_mask] [, token_type_ids] [, one of ${TIME_INPUT_NAMES.join('/')}] and output logits`;
   if (!inputNames.includes('input_ids')) {
     throw new InfillError('model-invalid', `${file}: the graph has inputs [${inputNames.join(', ')}]; ${expected}`);
   }
   const timeInputs = inputNames.filter((n) => (TIME_INPUT_NAMES as readonly string[]).includes(n));
-  const unknown = inputNames.filter((n) => n !== 'input_ids' && n !== 'attention_mask' && !timeInputs.includes(n));
+  const optional = ['attention_mask', 'token_type_ids'];
+  const unknown = inputNames.filter((n) => n !== 'input_ids' && !optional.includes(n) && !timeInputs.includes(n));
   if (unknown.length > 0 || timeInputs.length > 1) {
     throw new InfillError('model-invalid', `${file}: unexpected graph inputs [${[...unknown, ...timeInputs.slice(1)].join(', ')}]; ${expected}`);
   }
@@ -67,6 +69,7 @@ export function checkGraph(
   const vocabDim = logits?.shape[2];
   return {
     hasAttentionMask: inputNames.includes('attention_mask'),
+    hasTokenTypeIds: inputNames.includes('token_type_ids'),
     timeInput: timeInputs[0],
     vocabSize: typeof vocabDim === 'number' && vocabDim > 0 ? vocabDim : undefined,
   };
@@ -93,6 +96,7 @@ function sessionOptions(provider: string, threads: number): ort.InferenceSession
 export class OnnxDenoiser implements Denoiser {
   readonly usesTime: boolean;
   private onesCache = new BigInt64Array(0);
+  private zerosCache = new BigInt64Array(0);
   forwardMs = 0;
   forwardCalls = 0;
   /** Of forwardMs, the time inside session.run itself (the model's own forward). */
@@ -177,6 +181,8 @@ export class OnnxDenoiser implements Denoiser {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), shape),
     };
     if (this.graph.hasAttentionMask) feeds.attention_mask = new ort.Tensor('int64', this.ones(batch * length), shape);
+    // BERT-style graphs: one segment, so every token type is 0.
+    if (this.graph.hasTokenTypeIds) feeds.token_type_ids = new ort.Tensor('int64', this.zeros(batch * length), shape);
     if (this.graph.timeInput) {
       const time = new Float32Array(batch);
       for (let b = 0; b < batch; b++) time[b] = t ? t[Math.min(b, t.length - 1)] : 1;
@@ -193,6 +199,11 @@ export class OnnxDenoiser implements Denoiser {
     this.forwardMs += performance.now() - started;
     this.forwardCalls++;
     return data;
+  }
+
+  private zeros(n: number): BigInt64Array {
+    if (this.zerosCache.length !== n) this.zerosCache = new BigInt64Array(n);
+    return this.zerosCache;
   }
 
   private ones(n: number): BigInt64Array {
