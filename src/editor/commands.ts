@@ -9,6 +9,7 @@ import type { OffsetRange } from './holes';
 import { findPlaceholders } from './placeholders';
 import { randomSeed, type Session } from './session';
 import { buildSegments, toLf, type HoleSpec } from './text';
+import { listModelFolders, USER_MODELS_DIR } from './modelList';
 
 export type Cmd = (...args: any[]) => unknown;
 
@@ -232,10 +233,16 @@ export function selectModel(ctx: Ctx): Cmd {
     if (dir === undefined) {
       const browse = { label: '$(folder-opened) Choose a model folder…' };
       const embedded = { label: '$(package) Use the embedded model', description: ctx.config.embeddedModelDir };
-      const choice = await vscode.window.showQuickPick([browse, embedded], { title: 'Diffusion Infill: Select Model' });
+      const userModels = listModelFolders().map((m) => ({ label: `$(file-directory) ${m.name}`, description: m.dir, dir: m.dir as string }));
+      const choice = await vscode.window.showQuickPick([embedded, ...userModels, browse], {
+        title: 'Diffusion Infill: Select Model',
+        placeHolder: `The embedded model, a model folder under ${USER_MODELS_DIR}, or any folder`,
+      });
       if (!choice) return false;
       if (choice === embedded) {
         dir = '';
+      } else if ('dir' in choice && typeof choice.dir === 'string') {
+        dir = choice.dir;
       } else {
         const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
         if (!picked?.[0]) return false;

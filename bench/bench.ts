@@ -1,0 +1,230 @@
+/**
+ * `npm run bench`: where a step's time goes (model forward, feeding/fetching, sampler, frames,
+ * worker → host delivery), over hole lengths, windows, step counts and strategies, through the
+ * real worker thread; plus cold load, first frame, memory, int8 vs fp32, a 50k-vocabulary model
+ * and the reference PyTorch loop on the same input and threads. `--json` for one JSON object.
+ */
+import { execSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkerClient } from '../src/worker/client';
+import { readModelFolder } from '../src/worker/modelFolder';
+import type { ModelInfo } from '../src/worker/protocol';
+import { TextTokenizer } from '../src/worker/tokenizer';
+import { benchGrid, parseBenchArgs, type BenchArgs, type GridCase } from './args';
+import { runCase, type CaseResult } from './measure';
+import { comparePrecision, type PrecisionResult } from './precision';
+import { table, type Cell } from './table';
+import { PYTHON, runTorch, type TorchRun } from './torch';
+import { corpusText, WorkloadBuilder } from './workload';
+
+const REPO = path.resolve(__dirname, '..');
+const WORKER = path.join(REPO, 'dist', 'worker.js');
+const DEFAULT_MODEL = path.join(REPO, 'models', 'mdlm-code-small');
+const LARGE_MODEL = path.join(REPO, 'bench', 'out', 'mdlm-large-vocab');
+const TRAINING_CHECKPOINT = path.join(REPO, 'training', 'runs', 'small', 'checkpoint.pt');
+/** The case the targets are stated for. */
+const TARGET = { hole: 64, window: 512 };
+const MB = 1024 * 1024;
+
+const log = (args: BenchArgs, line: string) => {
+  if (!args.json) process.stderr.write(line + '\n');
+};
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown';
+  let training = '';
+  try {
+    training = execSync('pgrep -f train.py', { encoding: 'utf8' }).trim();
+  } catch {
+    training = ''; // pgrep exits 1 when nothing matches
+  }
+  return {
+    cpu,
+    cpus: os.availableParallelism(),
+    node: process.version,
+    onnxruntime: (require('onnxruntime-node/package.json') as { version: string }).version,
+    date: new Date().toISOString(),
+    trainingJobRunning: training.length > 0,
+  };
+}
+
+interface ModelBench {
+  modelDir: string;
+  info: ModelInfo;
+  coldLoadMs: number;
+  cases: CaseResult[];
+}
+
+/** Loads a model in a fresh worker (cold), warms it with one small run, then runs the cases. */
+async function benchModel(args: BenchArgs, modelDir: string, quantized: boolean, cases: GridCase[], label: string): Promise<ModelBench> {
+  const folder = readModelFolder(modelDir, quantized);
+  const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+  const maskId = folder.config.maskTokenId ?? (tokenizer.tokenId('[MASK]') as number);
+  const builder = new WorkloadBuilder(corpusText(REPO), tokenizer, maskId, folder.config.maxLength);
+  const client = new WorkerClient(WORKER);
+  try {
+    const t0 = performance.now();
+    const info = await client.load({ modelDir, executionProvider: 'cpu', quantized, threads: args.threads });
+    const coldLoadMs = performance.now() - t0;
+    log(args, `[${label}] ${info.onnxFile}: cold load ${coldLoadMs.toFixed(0)} ms (worker's own ${info.loadMs} ms)`);
+    await runCase(client, { strategy: 'mdlm', hole: 16, window: 128, steps: 8 }, builder.forWindow(16, 128), 1, args.seed, 0);
+    const results: CaseResult[] = [];
+    for (const c of cases) {
+      const work = c.documentChars ? builder.forDocument(c.hole, c.documentChars) : builder.forWindow(c.hole, c.window);
+      const r = await runCase(client, c, work, args.samples, args.seed, args.maxFramesPerSecond);
+      results.push(r);
+      log(args, `[${label}] ${c.strategy} hole ${c.hole} window ${r.length}${c.documentChars ? ` doc ${c.documentChars} chars` : ''} T ${c.steps}: ${r.stepMs.toFixed(1)} ms/step, step/forward ${r.stepOverForward.toFixed(3)}`);
+    }
+    return { modelDir, info, coldLoadMs, cases: results };
+  } finally {
+    await client.dispose();
+  }
+}
+
+function ensureLargeVocabModel(args: BenchArgs): boolean {
+  if (fs.existsSync(path.join(LARGE_MODEL, 'onnx', 'model.onnx'))) return true;
+  log(args, `building ${LARGE_MODEL} (bench/make_large_vocab_model.py)`);
+  const r = spawnSync(PYTHON, [path.join(REPO, 'bench', 'make_large_vocab_model.py'), LARGE_MODEL], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    log(args, `could not build the large-vocabulary model: ${(r.stderr || '').trim().split('\n').pop()}`);
+    return false;
+  }
+  return true;
+}
+
+/** Our run and PyTorch's on the target input, same strategies and steps. */
+function torchSideBySide(args: BenchArgs, modelDir: string, checkpoint: string, steps: number): TorchRun | { error: string } {
+  if (!fs.existsSync(checkpoint)) return { error: `no checkpoint at ${checkpoint}` };
+  const folder = readModelFolder(modelDir, false);
+  const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+  const maskId = folder.config.maskTokenId ?? (tokenizer.tokenId('[MASK]') as number);
+  const work = new WorkloadBuilder(corpusText(REPO), tokenizer, maskId, folder.config.maxLength).forWindow(TARGET.hole, TARGET.window);
+  try {
+    return runTorch(path.join(REPO, 'bench', 'torch_remdm.py'), {
+      checkpoint, ids: work.ids, editable: work.editable, steps, strategies: args.strategies, threads: args.threads, seed: args.seed, autocast: 'bf16',
+    });
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+const caseRow = (r: CaseResult): Cell[] => [
+  r.strategy, r.hole, r.length, r.steps - 1, r.forwardCalls, r.stepMs, r.modelMs, r.feedMs, r.samplerMs, r.frameMs, r.otherMs, r.deliveryMs,
+  r.stepOverForward.toFixed(3), r.firstFrameMs, r.tokensPerSecond,
+];
+const CASE_HEADER = ['strategy', 'hole', 'window', 'T', 'calls', 'step ms', 'model', 'feed', 'sampler', 'frames', 'other', 'deliver', 'step/fwd', '1st frame', 'tok/s'];
+
+function torchRows(ours: CaseResult[], torch: TorchRun | { error: string }): Cell[][] {
+  if ('error' in torch) return [[`PyTorch: ${torch.error}`]];
+  return torch.results.map((t) => {
+    const o = ours.find((r) => r.strategy === t.strategy);
+    return [t.strategy, o?.stepMs ?? NaN, o?.modelMs ?? NaN, t.stepMs, t.forwardMs, t.samplerMs, t.stepOverForward.toFixed(3), o ? (t.stepMs / o.stepMs).toFixed(2) + 'x' : '-'];
+  });
+}
+const TORCH_HEADER = ['strategy', 'ours ms/step', 'ours model', 'torch ms/step', 'torch fwd', 'torch sampler', 'torch step/fwd', 'speedup'];
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (!fs.existsSync(WORKER)) throw new Error(`${WORKER} is missing: run node esbuild.mjs first`);
+  const started = performance.now();
+  const hostRssBeforeWorker = process.memoryUsage().rss;
+  const modelDir = path.resolve(args.modelDir ?? DEFAULT_MODEL);
+  const steps = args.quick ? 32 : 128;
+  const out: Record<string, unknown> = { machine: machine(), args };
+
+  // 1. The grid on the default model (int8 unless --fp32), plus how document size scales.
+  const grid = benchGrid(args);
+  const docs: GridCase[] = [10_000, 1_000_000].map((documentChars) => ({ strategy: args.strategies[0], hole: TARGET.hole, window: 512, steps: 32, documentChars }));
+  const main = await benchModel(args, modelDir, args.quantized, [...grid, ...docs], args.quantized ? 'int8' : 'fp32');
+  const gridResults = main.cases.filter((c) => !c.documentChars);
+  const docResults = main.cases.filter((c) => c.documentChars);
+
+  // 2. The other precision on the target case, for the PyTorch comparison and int8's speed-up.
+  const targetCases = args.strategies.map((strategy) => ({ strategy, ...TARGET, steps }));
+  const other = await benchModel(args, modelDir, !args.quantized, targetCases, args.quantized ? 'fp32' : 'int8');
+
+  // 3. int8 vs fp32 argmax agreement.
+  let precision: PrecisionResult | { error: string };
+  try {
+    const folder = readModelFolder(modelDir, false);
+    const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    const maskId = folder.config.maskTokenId ?? (tokenizer.tokenId('[MASK]') as number);
+    precision = await comparePrecision(modelDir, tokenizer.encode(corpusText(REPO)), maskId, folder.config.maxLength, args.threads);
+  } catch (err) {
+    precision = { error: (err as Error).message };
+  }
+
+  // 4. 50k vocabulary, same depth.
+  let large: ModelBench | undefined;
+  if (args.largeVocab && ensureLargeVocabModel(args)) large = await benchModel(args, LARGE_MODEL, args.quantized, targetCases, 'vocab 50k');
+
+  // 5. PyTorch's reference loop, same input and threads.
+  const oursDefault = gridResults.filter((r) => r.hole === TARGET.hole && r.window === TARGET.window && r.steps - 1 === steps);
+  let torch: TorchRun | { error: string } | undefined;
+  let torchLarge: TorchRun | { error: string } | undefined;
+  if (args.torch) {
+    log(args, `[torch] ${PYTHON} bench/torch_remdm.py, T ${steps}, ${args.threads} threads, bf16 autocast`);
+    torch = torchSideBySide(args, modelDir, TRAINING_CHECKPOINT, steps);
+    if (large) torchLarge = torchSideBySide(args, LARGE_MODEL, path.join(LARGE_MODEL, 'checkpoint.pt'), steps);
+  }
+
+  const memory = {
+    hostRssBeforeWorkerMB: hostRssBeforeWorker / MB,
+    processPeakRssMB: process.resourceUsage().maxRSS / 1024,
+    workerPeakHeapMB: Math.max(...main.cases.map((c) => c.workerHeapMB)),
+    workerPeakArrayBuffersMB: Math.max(...main.cases.map((c) => c.workerArrayBuffersMB)),
+    hostHeapMB: process.memoryUsage().heapUsed / MB,
+  };
+  const target = gridResults.filter((r) => r.hole === TARGET.hole && r.window === TARGET.window && r.steps - 1 === 32);
+  const torchSpeedups = torch && !('error' in torch)
+    ? torch.results.map((t) => t.stepMs / (oursDefault.find((o) => o.strategy === t.strategy)?.stepMs ?? NaN)).filter(Number.isFinite)
+    : [];
+  const targets = {
+    worstStepOverForward: Math.max(...target.map((r) => r.stepOverForward)),
+    worstFirstFrameMs: Math.max(...target.map((r) => r.firstFrameMs)),
+    slowestSpeedupOverTorch: torchSpeedups.length > 0 ? Math.min(...torchSpeedups) : NaN,
+  };
+  Object.assign(out, {
+    model: { ...main.info, coldLoadMs: main.coldLoadMs },
+    grid: gridResults,
+    documents: docResults,
+    otherPrecision: { info: other.info, coldLoadMs: other.coldLoadMs, cases: other.cases },
+    precision,
+    largeVocab: large ? { info: large.info, coldLoadMs: large.coldLoadMs, cases: large.cases } : undefined,
+    torch,
+    torchLargeVocab: torchLarge,
+    memory,
+    targets,
+    benchSeconds: (performance.now() - started) / 1000,
+  });
+  if (args.json) {
+    process.stdout.write(JSON.stringify(out) + '\n');
+    return;
+  }
+  const m = out.machine as ReturnType<typeof machine>;
+  const p = args.quantized ? 'int8' : 'fp32';
+  const print = (s: string) => process.stdout.write(s + '\n');
+  print(`# Diffusion Infill bench — ${m.cpu}, ${m.cpus} CPUs, node ${m.node}, onnxruntime-node ${m.onnxruntime}, ${args.threads} threads${m.trainingJobRunning ? ', A TRAINING JOB WAS RUNNING (timings inflated; compare ratios)' : ''}`);
+  print(`Per-step ms: model = session.run; feed = ids in / logits out around it; sampler = posterior, top-p, Gumbel, frame arrays; frames = detokenise + postMessage; other = the rest of the worker's step; deliver = worker -> host latency per frame. step/fwd = worker time / model time. fps cap ${args.maxFramesPerSecond}.\n`);
+  print(`model load (cold, fresh worker): ${main.coldLoadMs.toFixed(0)} ms ${p} (${path.basename(main.info.onnxFile)}), ${other.coldLoadMs.toFixed(0)} ms ${args.quantized ? 'fp32' : 'int8'}\n`);
+  print(table(`${main.info.name} ${p}: grid`, CASE_HEADER, gridResults.map(caseRow)));
+  print(table(`document size (hole ${TARGET.hole}, editor sends whole text; per step is bounded by the window)`, ['chars', ...CASE_HEADER], docResults.map((r) => [r.documentChars ?? 0, ...caseRow(r)])));
+  print(table(`${main.info.name} ${args.quantized ? 'fp32' : 'int8'}: hole ${TARGET.hole}, window ${TARGET.window}`, CASE_HEADER, other.cases.map(caseRow)));
+  if ('error' in precision) print(`int8 vs fp32: ${precision.error}\n`);
+  else print(table('int8 vs fp32 (masked positions of real text)', ['length', 'windows', 'positions', 'fp32 fwd ms', 'int8 fwd ms', 'argmax agree'], [[precision.length, precision.windows, precision.maskedPositions, precision.fp32ForwardMs, precision.int8ForwardMs, (precision.argmaxAgreement * 100).toFixed(1) + '%']]));
+  if (large) print(table(`vocabulary 50,257 (random weights, 4 layers d256) ${p}: cold load ${large.coldLoadMs.toFixed(0)} ms`, CASE_HEADER, large.cases.map(caseRow)));
+  if (torch) print(table(`ours (${p}) vs PyTorch reference loop (bf16 autocast), hole ${TARGET.hole}, window ${TARGET.window}, T ${steps}`, TORCH_HEADER, torchRows(oursDefault, torch)));
+  if (torchLarge && large) print(table(`vocabulary 50,257: ours (${p}) vs PyTorch`, TORCH_HEADER, torchRows(large.cases, torchLarge)));
+  print(table('memory (MB; the worker is a thread, so RSS is the process\'s)', ['host RSS before worker', 'process peak RSS', 'worker peak heap', 'worker peak ArrayBuffers', 'host heap'],
+    [[memory.hostRssBeforeWorkerMB, memory.processPeakRssMB, memory.workerPeakHeapMB, memory.workerPeakArrayBuffersMB, memory.hostHeapMB]]));
+  print(table(`targets at hole ${TARGET.hole}, window ${TARGET.window}, T 32, ${p}`, ['worst step/forward (<= 1.05)', 'worst first frame ms (<= 150)', 'slowest speed-up over PyTorch (>= 2)'],
+    [[targets.worstStepOverForward.toFixed(3), targets.worstFirstFrameMs, Number.isFinite(targets.slowestSpeedupOverTorch) ? targets.slowestSpeedupOverTorch.toFixed(2) + 'x' : '-']]));
+  print(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
