@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_SAMPLER_OPTIONS, validateSamplerOptions } from '../core/options';
 import type { SamplerOptions, StrategyName } from '../core/types';
+import { PRESET_SETTINGS, type PresetSetting } from '../core/presets';
 import type { ExecutionProviderSetting } from '../worker/protocol';
 
 export const SECTION = 'diffusionInfill';
@@ -137,5 +138,20 @@ export class Config {
 
   get maxFramesPerSecond(): number {
     return this.num('preview.maxFramesPerSecond', 30, 0, 240);
+  }
+
+  /** Samples drawn per request, offered as candidates. */
+  get candidates(): number {
+    return this.num('candidates', 3, 1, 8, true);
+  }
+
+  get preset(): PresetSetting {
+    const v = this.cfg.get<string>('preset', 'balanced');
+    return (PRESET_SETTINGS as readonly string[]).includes(v) ? (v as PresetSetting) : 'balanced';
+  }
+
+  /** Raw values for `isLanguageEnabled`. */
+  get languageSettings(): { enabled: unknown; disabled: unknown } {
+    return { enabled: this.cfg.get<unknown>('enabledLanguages'), disabled: this.cfg.get<unknown>('disabledLanguages') };
   }
 }

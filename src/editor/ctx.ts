@@ -9,6 +9,7 @@ import type { ModelInfo } from '../worker/protocol';
 import { Config, MODEL_KEYS, type LoadSettings } from './config';
 import { SessionManager } from './sessions';
 import { StatusBar } from './status';
+import { TimelineController } from './timeline/controller';
 import { TokenCounter } from './tokenCounter';
 
 export class Ctx implements vscode.Disposable {
@@ -18,6 +19,7 @@ export class Ctx implements vscode.Disposable {
   readonly tokens = new TokenCounter();
   readonly client: WorkerClient;
   readonly sessions: SessionManager;
+  readonly timeline: TimelineController;
   private loaded: { key: string; info: Promise<ModelInfo> } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -34,12 +36,14 @@ export class Ctx implements vscode.Disposable {
     this.sessions = new SessionManager(
       {
         ensureModel: () => this.ensureModel(),
-        infill: (request, onFrame) => this.client.infill(request, onFrame),
+        // While the timeline records, the worker sends every step (no frame-rate cap).
+        infill: (request, onFrame) => this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
         cancel: (id) => this.client.cancel(id),
         log: this.log,
       },
       this.status,
     );
+    this.timeline = new TimelineController(extension.extensionUri, this.sessions, this.log);
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (MODEL_KEYS.some((k) => e.affectsConfiguration(k))) this.loaded = undefined;
@@ -80,6 +84,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.timeline.dispose();
     this.sessions.dispose();
     this.subscriptions.forEach((d) => d.dispose());
     void this.client.dispose();

@@ -17,6 +17,8 @@ import type { DoneMessage, FrameMessage, InfillRequest, ModelInfo, TokenView } f
 import type { InfillHandle } from '../worker/client';
 import { moveThroughChanges, type OffsetRange, type TextChange } from './holes';
 import { toEol } from './text';
+import { candidateLabel, cycleIndex, uniqueCandidates, type Candidate } from './candidates';
+import { candidatesAfterPartial, dropHole, rangesAfterOwnEdit, requestAfterPartial } from './partialAccept';
 
 export type Phase = 'running' | 'ready' | 'accepting' | 'closed';
 export type CloseReason = 'accepted' | 'rejected' | 'cancelled' | 'edited' | 'error' | 'replaced' | 'editor-closed' | 'disposed';
@@ -59,6 +61,9 @@ export class Session {
   framesSeen = 0;
   result: DoneMessage | undefined;
   model: ModelInfo | undefined;
+  /** The distinct samples of the last run (each: every hole's text) and the one shown; Accept writes that one. */
+  candidates: Candidate[] = [];
+  shown = 0;
   readonly holes: SessionHole[];
   private runId: number | undefined;
   /** Bumped whenever a run starts or is stopped: a run whose generation is stale gives up silently. */
@@ -121,8 +126,9 @@ export class Session {
       const done = await handle.result;
       if (stale()) return;
       this.result = done;
-      const texts = done.samples[0]?.holes ?? [];
-      this.holes.forEach((hole, i) => (hole.tokens = [{ text: texts[i] ?? '', state: TokenState.Settled, confidence: 1 }]));
+      this.candidates = uniqueCandidates(done.samples);
+      this.shown = 0;
+      this.showTexts();
       this.runId = undefined;
       this.phase = 'ready';
       const t = done.timings;
@@ -173,7 +179,7 @@ export class Session {
    */
   async accept(editor: vscode.TextEditor | undefined): Promise<boolean> {
     if (this.phase !== 'ready' || !this.result) return false;
-    const texts = this.result.samples[0]?.holes ?? [];
+    const texts = this.candidates[this.shown] ?? [];
     for (let i = 0; i < this.holes.length; i++) {
       if (this.document.getText(this.rangeOf(i)) !== this.holes[i].original) {
         this.close('edited');
@@ -235,6 +241,90 @@ export class Session {
     this.error = new UserFacingError('The document could not be changed (is it read-only?). Nothing was written.');
     this.close('error');
     return false;
+  }
+
+  /** "2/3" while several candidates are on offer, else ''. */
+  get candidateLabel(): string {
+    return this.phase === 'ready' ? candidateLabel(this.shown, this.candidates.length) : '';
+  }
+
+  private showTexts(): void {
+    const texts = this.candidates[this.shown] ?? [];
+    this.holes.forEach((hole, i) => (hole.tokens = [{ text: texts[i] ?? '', state: TokenState.Settled, confidence: 1 }]));
+  }
+
+  /** Shows the candidate `delta` away (wrapping); false when there is nothing to cycle. */
+  showCandidate(delta: number): boolean {
+    if (this.phase !== 'ready' || this.candidates.length < 2) return false;
+    this.shown = cycleIndex(this.shown, this.candidates.length, delta);
+    this.showTexts();
+    this.host.changed(this);
+    return true;
+  }
+
+  /**
+   * Partial accept: replaces hole `i` (its original text) with `prefix`, the start of the shown
+   * candidate's text there, in one edit between undo stops. The hole becomes the empty range after
+   * the prefix and keeps the rest in preview; the request takes the prefix as context and asks for
+   * `restTokens` tokens, so a reroll re-samples only the rest. A hole written completely leaves the
+   * session; the last one closes it as accepted.
+   */
+  async acceptPart(editor: vscode.TextEditor, i: number, prefix: string, restTokens: number): Promise<boolean> {
+    if (this.phase !== 'ready' || editor.document !== this.document) return false;
+    const shownText = this.candidates[this.shown]?.[i];
+    if (shownText === undefined || !shownText.startsWith(prefix) || prefix.length === 0) return false;
+    if (this.holes.some((hole, h) => this.document.getText(this.rangeOf(h)) !== hole.original)) {
+      this.close('edited');
+      return false;
+    }
+    const eol = this.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+    const written = toEol(prefix, eol);
+    const range = this.rangeOf(i);
+    const ranges = this.holes.map((h) => h.range);
+    this.phase = 'accepting';
+    this.changesDuringAccept = [];
+    const versionBefore = this.document.version;
+    let applied = false;
+    try {
+      applied = await editor.edit((b) => b.replace(range, written), { undoStopBefore: true, undoStopAfter: true });
+    } catch (err) {
+      this.host.log.error(`[${this.label}] partial accept failed: ${(err as Error).stack ?? String(err)}`);
+    }
+    const pending = this.changesDuringAccept;
+    this.changesDuringAccept = [];
+    this.phase = 'ready';
+    if (!applied || this.document.version === versionBefore) {
+      if (pending.length > 0) this.documentChanged(pending);
+      return false;
+    }
+    // Our own change is the first one seen; anything after it was the user's, tracked as usual.
+    const found = pending.findIndex((c) => c.rangeOffset === ranges[i].start && c.text === written);
+    const ownAt = found >= 0 ? found : 0;
+    rangesAfterOwnEdit(ranges, i, written.length).forEach((r, h) => (this.holes[h].range = r));
+    // The caret goes after the written text, where the rest of the preview continues.
+    const caret = this.document.positionAt(this.holes[i].range.start);
+    editor.selections = [new vscode.Selection(caret, caret)];
+    this.holes[i].original = '';
+    const after = candidatesAfterPartial(this.candidates, this.shown, i, prefix);
+    this.candidates = after.candidates;
+    this.shown = after.shown;
+    const rest = this.candidates[this.shown][i];
+    const nextRequest = requestAfterPartial(this.request, i, prefix, rest === '' ? 0 : Math.max(1, restTokens));
+    this.request.segments = nextRequest.segments;
+    if (rest === '') {
+      this.holes.splice(i, 1);
+      this.candidates = dropHole(this.candidates, i);
+    }
+    this.host.log.info(`[${this.label}] partial accept: ${JSON.stringify(prefix)} written to hole ${i + 1}`);
+    if (this.holes.length === 0) {
+      this.close('accepted');
+      return true;
+    }
+    this.showTexts();
+    const others = pending.filter((_, k) => k !== ownAt);
+    if (others.length > 0) this.documentChanged(others);
+    if (this.phase === 'ready') this.host.changed(this);
+    return true;
   }
 
   /** Moves holes along with edits elsewhere; an edit touching a hole stops everything. */

@@ -4,7 +4,7 @@
  * editor closes, and keeps the context keys and the status bar in step.
  */
 import * as vscode from 'vscode';
-import type { InfillRequest } from '../worker/protocol';
+import type { InfillRequest, TokenView } from '../worker/protocol';
 import type { OffsetRange } from './holes';
 import { PreviewRenderer } from './preview';
 import { Session, type SessionHost } from './session';
@@ -26,6 +26,8 @@ const CLOSE_NOTES: Partial<Record<string, string>> = {
 export class SessionManager implements vscode.Disposable {
   private readonly sessions = new Map<string, Session>();
   private readonly preview = new PreviewRenderer();
+  /** Tokens drawn instead of a ready session's result (the timeline's scrubbed step). */
+  private readonly overrides = new WeakMap<Session, readonly (readonly TokenView[])[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly onDidChangeEmitter = new vscode.EventEmitter<Session>();
   /** Fires on every frame and state change of any session (tests wait on it). */
@@ -108,7 +110,8 @@ export class SessionManager implements vscode.Disposable {
       } else if (session.phase === 'ready' && session.result) {
         if (session.model) this.status.setModel(session.model);
         this.status.finished(session.result.steps, session.result.timings.totalMs);
-        this.status.idle('Tab accept · Esc reject');
+        const label = session.candidateLabel;
+        this.status.idle(`${label ? `candidate ${label} (Alt+] / Alt+[) · ` : ''}Tab accept · Esc reject`);
       }
     }
     this.updateContextKeys();
@@ -133,9 +136,32 @@ export class SessionManager implements vscode.Disposable {
     return vscode.window.visibleTextEditors.filter((e) => e.document === document);
   }
 
+  /**
+   * Draws `holes` (tokens per hole, e.g. a step scrubbed in the timeline) in place of the session's
+   * result while it is on offer; undefined puts the result back. Dropped when the session runs again.
+   */
+  showOverride(session: Session, holes: readonly (readonly TokenView[])[] | undefined): void {
+    if (holes && session.phase === 'ready') this.overrides.set(session, holes);
+    else this.overrides.delete(session);
+    this.draw(session);
+  }
+
+  /** What the preview draws for the document's session now, per hole (tests compare it with a step). */
+  drawnTokens(document: vscode.TextDocument): readonly (readonly TokenView[])[] | undefined {
+    const session = this.get(document);
+    return session && this.tokensToDraw(session);
+  }
+
+  private tokensToDraw(session: Session): readonly (readonly TokenView[])[] {
+    const override = session.phase === 'ready' ? this.overrides.get(session) : undefined;
+    if (!override) this.overrides.delete(session);
+    return session.holes.map((h, i) => override?.[i] ?? h.tokens);
+  }
+
   private draw(session: Session): void {
     if (session.phase === 'closed') return;
-    const holes = session.holes.map((h, i) => ({ range: session.rangeOf(i), tokens: h.tokens }));
+    const tokens = this.tokensToDraw(session);
+    const holes = session.holes.map((_, i) => ({ range: session.rangeOf(i), tokens: tokens[i] }));
     for (const editor of this.editorsOf(session.document)) this.preview.render(editor, holes);
   }
 

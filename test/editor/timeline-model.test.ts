@@ -11,7 +11,7 @@ import {
   TimelineRecorder,
 } from '../../src/editor/timeline/model';
 import { gridPayload, parseFromWebview, stepPayload } from '../../src/editor/timeline/payload';
-import { D, M, META, STEPS, recordedRun } from './timeline-fixtures';
+import { M, META, STEPS, recordedRun } from './timeline-fixtures';
 
 test('a fully recorded run: T rows, one per step, the hole length in columns', () => {
   const { run } = recordedRun();

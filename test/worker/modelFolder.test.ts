@@ -192,9 +192,10 @@ test('config.json without a maximum length, or not JSON, is model-invalid naming
   );
 });
 
-test('checkGraph accepts attention_mask and one time input, rejects the rest', () => {
-  assert.deepEqual(checkGraph('m.onnx', ['input_ids', 'attention_mask', 'timesteps'], ['logits']), {
+test('checkGraph accepts attention_mask, token_type_ids and one time input, rejects the rest', () => {
+  assert.deepEqual(checkGraph('m.onnx', ['input_ids', 'attention_mask', 'token_type_ids', 'timesteps'], ['logits']), {
     hasAttentionMask: true,
+    hasTokenTypeIds: true,
     timeInput: 'timesteps',
     vocabSize: undefined,
   });

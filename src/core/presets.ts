@@ -1,0 +1,56 @@
+/**
+ * Quality presets: ReMDM's inference-time-scaling knob (more steps, and remasking, buy quality with
+ * time) as three named points. Pure, so the editor and the bench run exactly the same settings.
+ * Steps scale with the tokens to fill: ReMDM's gains come from steps beyond the token count, where
+ * plain MDLM has nothing left to decode.
+ */
+import { isDecoderStrategy } from './options';
+import type { SamplerOptions } from './types';
+
+export type PresetName = 'fast' | 'balanced' | 'best';
+export type PresetSetting = PresetName | 'custom';
+
+export interface Preset {
+  name: PresetName;
+  label: string;
+  description: string;
+  /** The sampler for `holeTokens` tokens to fill (all holes of one request together). */
+  sampler(holeTokens: number): SamplerOptions;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(v)));
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'fast',
+    label: 'Fast',
+    description: 'MDLM ancestral sampling, few steps (about one per two tokens, 4-16); no remasking',
+    sampler: (n) => ({ strategy: 'mdlm', steps: clamp(n / 2, 4, 16), topP: 0.9 }),
+  },
+  {
+    name: 'balanced',
+    label: 'Balanced',
+    description: 'ReMDM-cap (eta 0.02), one step per token (16-128)',
+    sampler: (n) => ({ strategy: 'remdm-cap', steps: clamp(n, 16, 128), eta: 0.02, topP: 0.9 }),
+  },
+  {
+    name: 'best',
+    label: 'Best',
+    description: 'ReMDM-loop, twice as many steps as tokens (64-512): the remasking loop revises settled tokens',
+    sampler: (n) => ({ strategy: 'remdm-loop', steps: clamp(2 * n, 64, 512), eta: 0.02, tOn: 0.55, tOff: 0.05, alphaOn: 0.9, topP: 0.9 }),
+  },
+];
+
+export const PRESET_SETTINGS: readonly PresetSetting[] = [...PRESETS.map((p) => p.name), 'custom'];
+
+export function findPreset(name: string): Preset | undefined {
+  return PRESETS.find((p) => p.name === name);
+}
+
+/**
+ * Samples to draw for `wanted` candidates: a deterministic decoder gives the same text every time,
+ * so it draws one.
+ */
+export function samplesFor(sampler: SamplerOptions, wanted: number): number {
+  return isDecoderStrategy(sampler.strategy) ? 1 : Math.max(1, Math.floor(wanted));
+}
