@@ -4,11 +4,14 @@
  * filled with its exact token count and compared with the original text.
  * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--json] [CONFIG ...]
  * where CONFIG is strategy:steps[:topP], e.g. `mdlm:32 remdm-loop:64:0.9 confidence-threshold:8`.
+ * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
+ * extension sends, steps scaled by each case's token count).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SamplerOptions, StrategyName } from '../src/core/types';
 import { WorkerClient } from '../src/worker/client';
+import { PRESETS } from '../src/core/presets';
 
 interface Case { domain: string; length: number; left: string; answer: string; right: string }
 interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number }
@@ -23,10 +26,15 @@ const modelDir = path.resolve(flag('--model') ?? path.join(root, 'models', 'mdlm
 const limit = Number(flag('--limit') ?? Infinity);
 const json = args.includes('--json') ? (args.splice(args.indexOf('--json'), 1), true) : false;
 const quantized = args.includes('--quantized') ? (args.splice(args.indexOf('--quantized'), 1), true) : false;
-const configs = (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
-  const [strategy, steps, topP] = spec.split(':');
-  return { spec, sampler: { strategy: strategy as StrategyName, steps: Number(steps ?? 32), topP: Number(topP ?? 1) } satisfies SamplerOptions };
-});
+const presets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
+/** A row of the table: a name and the sampler it runs for a case of `tokens` tokens. */
+const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
+  ? PRESETS.map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
+  : (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
+      const [strategy, steps, topP] = spec.split(':');
+      const fixed: SamplerOptions = { strategy: strategy as StrategyName, steps: Number(steps ?? 32), topP: Number(topP ?? 1) };
+      return { spec, sampler: () => fixed };
+    });
 
 const cases: Case[] = fs
   .readFileSync(path.join(root, 'bench', 'data', 'heldout-infills.jsonl'), 'utf8')
@@ -51,7 +59,7 @@ async function main() {
             { kind: 'hole' as const, length: c.length },
             { kind: 'text' as const, text: c.right },
           ];
-          const done = await client.infill({ segments, sampler, seed: i, samples: 1, maxFramesPerSecond: 1 }).result;
+          const done = await client.infill({ segments, sampler: sampler(c.length), seed: i, samples: 1, maxFramesPerSecond: 1 }).result;
           if (done.samples[0].holes[0] === c.answer) exact++;
         }
         rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length });
@@ -65,7 +73,7 @@ async function main() {
     return;
   }
   console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}`);
-  console.log('| sampler:steps[:top-p] | domain | cases | exact match | ms / infill |');
+  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill |`);
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
     console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} |`);

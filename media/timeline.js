@@ -19,7 +19,7 @@
   /** The column the keyboard cursor is on, per grid. */
   let column = 0;
 
-  const shown = (p) => (p === undefined ? '' : ` · p=${p.toFixed(2)}`);
+  const shown = (p) => (p === undefined ? '' : ` · p=${p >= 0.01 || p === 0 ? p.toFixed(2) : p.toExponential(0)}`);
   const visible = (t) => JSON.stringify(t.replace(/\r?\n/g, '↵').replace(/\t/g, '⇥'));
 
   function option(value, label) {

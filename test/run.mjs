@@ -48,8 +48,8 @@ if (!process.env.DI_SKIP_VSCODE) {
   if (fs.existsSync('test/vscode/run-integration.mjs')) {
     await run(process.execPath, ['test/vscode/run-integration.mjs'], plainCounts('integration'));
   }
-  if (fs.existsSync('test/vscode/ui.mjs')) {
-    await run(process.execPath, ['test/vscode/ui.mjs'], plainCounts('ui'));
+  for (const [script, label] of [['test/vscode/ui.mjs', 'ui'], ['test/vscode/ui-timeline.mjs', 'ui-timeline']]) {
+    if (fs.existsSync(script)) await run(process.execPath, [script], plainCounts(label));
   }
 }
 

@@ -27,3 +27,25 @@ export function argmax(probs: Float64Array, n: number): number {
   for (let i = 1; i < n; i++) if (probs[i] > probs[best]) best = i;
   return best;
 }
+
+/**
+ * One draw from the categorical `probs[0..n)` (need not be normalised) by inverse CDF: one
+ * uniform and one running sum, where Gumbel-max needs a uniform and a log per entry. The same
+ * distribution as gumbelMax (the reference's sampler), at a fraction of the cost on a large
+ * vocabulary. Zero-probability entries are never returned.
+ */
+export function sampleCategorical(probs: Float64Array, n: number, rng: Rng): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += probs[i];
+  const u = rng.next() * total;
+  let cumulative = 0;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const p = probs[i];
+    if (p <= 0) continue;
+    cumulative += p;
+    last = i;
+    if (u < cumulative) return i;
+  }
+  return last; // rounding left u at the very top of the total
+}

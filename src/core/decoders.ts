@@ -1,6 +1,6 @@
 import { DiffusionError } from './errors';
 import type { LogitsProcessor } from './logits';
-import type { StepBuffers } from './remask-step';
+import { logitsOffset, type GatheredLogits, type StepBuffers } from './remask-step';
 import { TokenState, type DecoderStrategyName, type SamplerOptions } from './types';
 
 /**
@@ -80,6 +80,8 @@ export interface DecoderStepArgs {
   processor: LogitsProcessor;
   options: Required<SamplerOptions>;
   out: StepBuffers;
+  /** The logits hold only these positions' rows. */
+  gathered?: GatheredLogits;
 }
 
 /** One decoder step for every row; returns whether every editable position is now filled. */
@@ -103,7 +105,7 @@ export function decoderStep(args: DecoderStepArgs): boolean {
     for (const l of schedule.blocks[k]) {
       const j = row + l;
       if (ids[j] !== maskId) continue;
-      const { token, prob } = processor.best(logits, j * vocab);
+      const { token, prob } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab));
       candPos.push(j);
       candTok.push(token);
       candConf.push(prob);

@@ -14,11 +14,13 @@ export { scheduleAlpha, loopAlpha, timeGrid, TIME_EPS } from './schedule';
 export { remdmPosterior, type PosteriorFn, type StepPosterior } from './posterior';
 export { stepCoefficients, sigmaMaxFor, dfmSigma, type StepCoefficients } from './sigma';
 export { LogitsProcessor, FilterScratch, topKFilter, topPFilter } from './logits';
-export { gumbelMax, argmax } from './categorical';
+export { gumbelMax, sampleCategorical, argmax } from './categorical';
 export {
   remaskingStep,
   noiseRemovalStep,
   makeProcessor,
+  logitsOffset,
+  type GatheredLogits,
   type RemaskingStepArgs,
   type RemaskingStepResult,
   type StepBuffers,

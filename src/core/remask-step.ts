@@ -1,8 +1,25 @@
-import { gumbelMax } from './categorical';
+import { sampleCategorical } from './categorical';
 import { LogitsProcessor } from './logits';
 import { remdmPosterior, type PosteriorFn } from './posterior';
 import { stepCoefficients, type StepCoefficients } from './sigma';
 import { TokenState, type RemaskingStrategyName, type Rng, type SamplerOptions } from './types';
+
+/**
+ * Logits computed only at some positions (Denoiser.forwardAt): [batch, count, vocab], where
+ * position l of a row is entry rowOf[l] (-1: not computed). Absent: every position, [batch, length, vocab].
+ */
+export interface GatheredLogits {
+  count: number;
+  rowOf: Int32Array;
+}
+
+/** Offset of row b, position l's logits. */
+export function logitsOffset(gathered: GatheredLogits | undefined, b: number, l: number, length: number, vocab: number): number {
+  if (!gathered) return (b * length + l) * vocab;
+  const r = gathered.rowOf[l];
+  if (r < 0) throw new Error(`logits for position ${l} were not computed`);
+  return (b * gathered.count + r) * vocab;
+}
 
 /** Where a step writes its result. May be the input buffers themselves (updated in place). */
 export interface StepBuffers {
@@ -38,6 +55,8 @@ export interface RemaskingStepArgs {
   posterior?: PosteriorFn;
   /** Output buffers (may alias ids/confidence); fresh arrays when absent. */
   out?: StepBuffers;
+  /** The logits hold only these positions' rows. */
+  gathered?: GatheredLogits;
 }
 
 export interface RemaskingStepResult extends StepBuffers {
@@ -58,7 +77,8 @@ function outputs(args: { out?: StepBuffers; batch: number; length: number }): St
 
 /**
  * One ReMDM step z_t → z_s for every row: masked editable positions unmask with the posterior's
- * probability (token drawn from p_x0 by Gumbel-max), decoded editable positions are remasked
+ * probability (token drawn from p_x0 by inverse CDF: the same law as the reference's Gumbel-max,
+ * one uniform instead of one per vocabulary entry), decoded editable positions are remasked
  * with sigma, context is copied. p_x0 is only computed where a position actually unmasks: the
  * unmask decision does not depend on p_x0 because p_x0 sums to 1 over tokens.
  */
@@ -94,8 +114,8 @@ export function remaskingStep(args: RemaskingStepArgs): RemaskingStepResult {
       if (id === maskId) {
         if (rng.next() < maskedPosterior.unmask) {
           if (!logits) throw new Error('remaskingStep: logits are required while positions are masked');
-          const probs = processor.distribution(logits, j * vocab);
-          const token = gumbelMax(probs, vocab, rng);
+          const probs = processor.distribution(logits, logitsOffset(args.gathered, b, l, length, vocab));
+          const token = sampleCategorical(probs, vocab, rng);
           out.ids[j] = token;
           out.state[j] = TokenState.Decoded;
           out.confidence[j] = probs[token];
@@ -138,6 +158,7 @@ export interface NoiseRemovalArgs {
   maskId: number;
   processor: LogitsProcessor;
   out?: StepBuffers;
+  gathered?: GatheredLogits;
 }
 
 /** The final step: every editable position still masked takes the argmax of p_x0. */
@@ -150,7 +171,7 @@ export function noiseRemovalStep(args: NoiseRemovalArgs): StepBuffers & { change
       const j = b * length + l;
       if (editable[l] && ids[j] === maskId) {
         if (!logits) throw new Error('noiseRemovalStep: logits are required while positions are masked');
-        const { token, prob } = processor.best(logits, j * vocab);
+        const { token, prob } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab));
         out.ids[j] = token;
         out.state[j] = TokenState.Decoded;
         out.confidence[j] = prob;

@@ -2,7 +2,7 @@ import { BlockSchedule, decoderStep } from './decoders';
 import { CancelledError, DiffusionError } from './errors';
 import { isDecoderStrategy, validateSamplerOptions } from './options';
 import type { PosteriorFn } from './posterior';
-import { anyMasked, makeProcessor, noiseRemovalStep, remaskingStep, type StepBuffers } from './remask-step';
+import { anyMasked, makeProcessor, noiseRemovalStep, remaskingStep, type GatheredLogits, type StepBuffers } from './remask-step';
 import { timeGrid, TIME_EPS } from './schedule';
 import type { Denoiser, Frame, Rng, SampleInput, SamplerOptions } from './types';
 
@@ -83,17 +83,46 @@ export async function* sample(
   let forwardMs = 0;
   let samplerMs = 0;
   let cached: Float32Array | null = null; // logits for the current ids (time-free models only)
+  let gathered: GatheredLogits | undefined; // the positions `cached` holds, when the model gathers
+  const rowOf = new Int32Array(length);
+  const positions = new Int32Array(length);
+
+  // Editable positions masked in any row: the only ones whose logits any step reads.
+  const maskedPositions = (): Int32Array => {
+    let count = 0;
+    for (let l = 0; l < length; l++) {
+      rowOf[l] = -1;
+      if (!editable[l]) continue;
+      for (let b = 0; b < batch; b++) {
+        if (ids[b * length + l] === maskId) {
+          rowOf[l] = count;
+          positions[count++] = l;
+          break;
+        }
+      }
+    }
+    return positions.subarray(0, count);
+  };
 
   const logitsFor = async (t: number): Promise<{ logits: Float32Array; called: boolean }> => {
     if (cached && !denoiser.usesTime) return { logits: cached, called: false };
     if (control.isCancelled?.()) throw new CancelledError();
     const t0 = performance.now();
     const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
-    const logits = await denoiser.forward(ids, batch, length, times);
+    let logits: Float32Array;
+    let expected = n * vocab;
+    if (denoiser.forwardAt) {
+      const at = maskedPositions();
+      gathered = { count: at.length, rowOf };
+      expected = batch * at.length * vocab;
+      logits = await denoiser.forwardAt(ids, batch, length, at, times);
+    } else {
+      logits = await denoiser.forward(ids, batch, length, times);
+    }
     forwardMs += performance.now() - t0;
     forwardCalls++;
-    if (logits.length !== n * vocab) {
-      throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${n * vocab}`);
+    if (logits.length !== expected) {
+      throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${expected}`);
     }
     cached = logits;
     return { logits, called: true };
@@ -128,7 +157,7 @@ export async function* sample(
     for (let i = 0; i < o.steps && anyMasked(ids, editable, batch, length, maskId); i++) {
       const { logits, called } = await logitsFor(1 - i / o.steps);
       const t0 = performance.now();
-      const done = decoderStep({ logits, ids, confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: buffers });
+      const done = decoderStep({ logits, ids, confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: buffers, gathered });
       adopt(true);
       samplerMs += performance.now() - t0;
       steps = i + 1;
@@ -163,6 +192,7 @@ export async function* sample(
       processor,
       posterior: control.posterior,
       out: buffers,
+      gathered,
     });
     adopt(result.changed);
     samplerMs += performance.now() - t0;
@@ -184,6 +214,7 @@ export async function* sample(
     maskId,
     processor,
     out: buffers,
+    gathered,
   });
   adopt(final.changed);
   samplerMs += performance.now() - t0;

@@ -13,7 +13,10 @@ export interface SpanPlan {
   editable: Uint8Array;
   /** Token range of each hole in `ids`, in segment order. */
   holes: { start: number; length: number }[];
-  /** Tokens of context dropped on each side to fit the window. */
+  /**
+   * Tokens of context dropped on each side to fit the window, counted over the text tokenized:
+   * context far outside the window (beyond a few windows' worth of characters) is never tokenized.
+   */
   cropped: { left: number; right: number };
 }
 
@@ -23,6 +26,34 @@ export interface PlanOptions {
    * hole is exactly these ids and the segment's `length` is ignored.
    */
   initialHoleIds?: (number[] | undefined)[];
+}
+
+/** Tokens dropped next to a cut in the text, where the cut may have changed the tokenization. */
+const CUT_MARGIN = 32;
+/** First guess of characters per token when cutting outer context (doubled until enough). */
+const CHARS_PER_TOKEN_GUESS = 4;
+
+/**
+ * The tokens of the part of an outer context segment nearest the holes: at least `need` of them,
+ * the same as tokenizing the whole text would give there, without tokenizing all of it (the editor
+ * sends tens of kB around a hole; tokenizing them all was most of the time to the first frame).
+ * The piece is cut at a line start (before the holes) or line end (after), and the `CUT_MARGIN`
+ * tokens nearest the cut are dropped: BPE merges and pre-tokenization only reach a few tokens.
+ */
+function encodeOuter(tokenizer: TokenizerPort, text: string, side: 'before' | 'after', need: number): number[] {
+  for (let chars = (need + CUT_MARGIN) * CHARS_PER_TOKEN_GUESS; chars < text.length; chars *= 2) {
+    let piece = side === 'before' ? text.slice(text.length - chars) : text.slice(0, chars);
+    if (side === 'before') {
+      const line = piece.indexOf('\n');
+      if (line >= 0) piece = piece.slice(line + 1);
+    } else {
+      const line = piece.lastIndexOf('\n');
+      if (line >= 0) piece = piece.slice(0, line + 1);
+    }
+    const ids = tokenizer.encode(piece);
+    if (ids.length >= need + CUT_MARGIN) return side === 'before' ? ids.slice(CUT_MARGIN) : ids.slice(0, ids.length - CUT_MARGIN);
+  }
+  return tokenizer.encode(text);
 }
 
 /**
@@ -42,9 +73,14 @@ export function planSpans(
   const ids: number[] = [];
   const editable: number[] = [];
   const holes: { start: number; length: number }[] = [];
-  for (const seg of segments) {
+  const lastIndex = segments.length - 1;
+  for (let index = 0; index <= lastIndex; index++) {
+    const seg = segments[index];
     if (seg.kind === 'text') {
-      for (const id of tokenizer.encode(seg.text)) {
+      // Outer context keeps at most `window` tokens, so only that much of it is tokenized.
+      const outer = index === 0 ? 'before' : index === lastIndex ? 'after' : undefined;
+      const textIds = outer && lastIndex > 0 ? encodeOuter(tokenizer, seg.text, outer, window) : tokenizer.encode(seg.text);
+      for (const id of textIds) {
         ids.push(id);
         editable.push(0);
       }

@@ -16,6 +16,12 @@ export interface Denoiser {
    * @returns row-major [batch, length, vocab] logits (float32)
    */
   forward(ids: Int32Array, batch: number, length: number, t?: Float64Array): Promise<Float32Array>;
+  /**
+   * Optional: logits only at `positions` (the same ones for every row), row-major
+   * [batch, positions.length, vocab]. Under SUBS only masked positions read the logits, so a model
+   * that can gather before its output projection skips most of the head and of the copy out.
+   */
+  forwardAt?(ids: Int32Array, batch: number, length: number, positions: Int32Array, t?: Float64Array): Promise<Float32Array>;
 }
 
 /** A random source in [0, 1) with float64 resolution; always passed in, never global. */

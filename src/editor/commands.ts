@@ -9,6 +9,8 @@ import type { OffsetRange } from './holes';
 import { findPlaceholders } from './placeholders';
 import { randomSeed, type Session } from './session';
 import { buildSegments, toLf, type HoleSpec } from './text';
+import { samplerFor } from './presets';
+import { samplesFor } from '../core/presets';
 import { listModelFolders, USER_MODELS_DIR } from './modelList';
 
 export type Cmd = (...args: any[]) => unknown;
@@ -47,7 +49,7 @@ function offsetsOf(document: vscode.TextDocument, selections: readonly vscode.Se
 function makeRequest(ctx: Ctx, segments: InfillRequest['segments'], strength?: number): InfillRequest | undefined {
   let sampler;
   try {
-    sampler = ctx.config.samplerOptions();
+    sampler = samplerFor(ctx.config, segments);
   } catch (err) {
     warn(`invalid sampler settings: ${(err as Error).message}`);
     return undefined;
@@ -61,7 +63,7 @@ function makeRequest(ctx: Ctx, segments: InfillRequest['segments'], strength?: n
     segments,
     sampler,
     seed: ctx.config.seed ?? randomSeed(),
-    samples: 1,
+    samples: samplesFor(sampler, ctx.config.candidates),
     ...(strength !== undefined ? { strength } : {}),
     maxFramesPerSecond: ctx.config.maxFramesPerSecond,
   };
@@ -89,6 +91,14 @@ async function selectionLengths(ctx: Ctx, document: vscode.TextDocument, ranges:
   return ranges.map((r) => ctx.tokens.count(modelDir, document.getText().slice(r.start, r.end)).tokens);
 }
 
+/** A selection of only whitespace has nothing to rewrite: say so (with the alternative) and start nothing. */
+function onlyWhitespace(document: vscode.TextDocument, ranges: readonly OffsetRange[]): boolean {
+  const text = document.getText();
+  if (!ranges.some((r) => text.slice(r.start, r.end).trim() === '')) return false;
+  warn('The selection is only whitespace: there is nothing to rewrite. Select the text to replace, or put the cursor there and use "Generate…".');
+  return true;
+}
+
 export function infillSelection(ctx: Ctx): Cmd {
   return async (): Promise<Session | undefined> => {
     const editor = writableEditor();
@@ -99,6 +109,7 @@ export function infillSelection(ctx: Ctx): Cmd {
       warn('Select the text to infill (each selection becomes a hole). To fill [MASK] markers, use "Fill Placeholders".');
       return undefined;
     }
+    if (onlyWhitespace(document, ranges)) return undefined;
     const lengths = await selectionLengths(ctx, document, ranges);
     if (!lengths) return undefined;
     const holes: HoleSpec[] = ranges.map((r, i) => ({ ...r, length: lengths[i] }));
@@ -183,6 +194,7 @@ export function refineSelection(ctx: Ctx): Cmd {
       warn('Select the text to refine.');
       return undefined;
     }
+    if (onlyWhitespace(document, ranges)) return undefined;
     const text = document.getText();
     const modelDir = ctx.config.modelDir;
     const holes: HoleSpec[] = ranges.map((r) => {

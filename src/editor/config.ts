@@ -10,6 +10,7 @@ import { DEFAULT_SAMPLER_OPTIONS, validateSamplerOptions } from '../core/options
 import type { SamplerOptions, StrategyName } from '../core/types';
 import { PRESET_SETTINGS, type PresetSetting } from '../core/presets';
 import type { ExecutionProviderSetting } from '../worker/protocol';
+import { resolveModelPath, settingForTrust } from './trust';
 
 export const SECTION = 'diffusionInfill';
 export type LengthPolicy = 'selection' | 'fixed' | 'prompt';
@@ -59,23 +60,20 @@ export class Config {
    * must not be able to point the extension at a model (native code paths) of its choosing.
    */
   get modelDir(): string {
-    const inspected = this.cfg.inspect<string>('modelPath');
-    const value = vscode.workspace.isTrusted
-      ? this.cfg.get<string>('modelPath')
-      : (inspected?.globalValue ?? inspected?.defaultValue);
-    const trimmed = (value ?? '').trim();
-    if (trimmed === '') return this.embeddedModelDir;
-    const expanded = trimmed.startsWith('~') ? path.join(os.homedir(), trimmed.slice(1)) : trimmed;
-    if (path.isAbsolute(expanded)) return expanded;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    return folder ? path.resolve(folder, expanded) : path.resolve(expanded);
+    const trusted = vscode.workspace.isTrusted;
+    const value = trusted ? this.cfg.get<string>('modelPath') : settingForTrust(this.cfg.inspect<string>('modelPath'), false);
+    return resolveModelPath(value, {
+      trusted,
+      embeddedModelDir: this.embeddedModelDir,
+      homeDir: os.homedir(),
+      workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    });
   }
 
   get executionProvider(): ExecutionProviderSetting {
-    const inspected = this.cfg.inspect<ExecutionProviderSetting>('executionProvider');
     const v = vscode.workspace.isTrusted
       ? this.cfg.get<ExecutionProviderSetting>('executionProvider')
-      : (inspected?.globalValue ?? inspected?.defaultValue);
+      : settingForTrust(this.cfg.inspect<ExecutionProviderSetting>('executionProvider'), false);
     return v && ['auto', 'cpu', 'cuda', 'dml', 'coreml'].includes(v) ? v : 'auto';
   }
 

@@ -9,6 +9,8 @@ import type { ModelInfo } from '../worker/protocol';
 import { Config, MODEL_KEYS, type LoadSettings } from './config';
 import { SessionManager } from './sessions';
 import { StatusBar } from './status';
+import { ModeStatus } from './modeStatus';
+import type { InfillRequest } from '../worker/protocol';
 import { TimelineController } from './timeline/controller';
 import { TokenCounter } from './tokenCounter';
 
@@ -20,11 +22,16 @@ export class Ctx implements vscode.Disposable {
   readonly client: WorkerClient;
   readonly sessions: SessionManager;
   readonly timeline: TimelineController;
+  /** Quality preset and pause (second status bar item). */
+  readonly mode: ModeStatus;
+  /** A copy of the last request sent to the worker (for the tests). */
+  lastRequest: InfillRequest | undefined;
   private loaded: { key: string; info: Promise<ModelInfo> } | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.config = new Config(extension.extensionPath);
+    this.mode = new ModeStatus(extension.globalState, this.config);
     // The bundle puts the worker beside the extension: dist/extension.js, dist/worker.js.
     this.client = new WorkerClient(path.join(__dirname, 'worker.js'), {
       onDidCrash: (error) => {
@@ -37,7 +44,7 @@ export class Ctx implements vscode.Disposable {
       {
         ensureModel: () => this.ensureModel(),
         // While the timeline records, the worker sends every step (no frame-rate cap).
-        infill: (request, onFrame) => this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
+        infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
         cancel: (id) => this.client.cancel(id),
         log: this.log,
       },
@@ -89,6 +96,7 @@ export class Ctx implements vscode.Disposable {
     this.subscriptions.forEach((d) => d.dispose());
     void this.client.dispose();
     this.status.dispose();
+    this.mode.dispose();
     this.log.dispose();
   }
 }

@@ -43,6 +43,7 @@ const STATE_STYLE: Record<TokenState, vscode.ThemableDecorationAttachmentRenderO
 export class PreviewRenderer implements vscode.Disposable {
   private readonly slots: vscode.TextEditorDecorationType[];
   private readonly original: vscode.TextEditorDecorationType;
+  private disposed = false;
 
   constructor() {
     const created: vscode.TextEditorDecorationType[] = [];
@@ -86,7 +87,13 @@ export class PreviewRenderer implements vscode.Disposable {
     editor.setDecorations(this.original, []);
   }
 
+  /** Decoration types this renderer holds (created once; 0 after dispose). */
+  get liveDecorationTypes(): number {
+    return this.disposed ? 0 : this.slots.length + 1;
+  }
+
   dispose(): void {
+    this.disposed = true;
     for (const slot of this.slots) slot.dispose();
     this.original.dispose();
   }

@@ -64,6 +64,8 @@ export class Session {
   /** The distinct samples of the last run (each: every hole's text) and the one shown; Accept writes that one. */
   candidates: Candidate[] = [];
   shown = 0;
+  /** Partial accepts written so far (an undo then ends the preview). */
+  partialAccepts = 0;
   readonly holes: SessionHole[];
   private runId: number | undefined;
   /** Bumped whenever a run starts or is stopped: a run whose generation is stale gives up silently. */
@@ -305,6 +307,7 @@ export class Session {
     const caret = this.document.positionAt(this.holes[i].range.start);
     editor.selections = [new vscode.Selection(caret, caret)];
     this.holes[i].original = '';
+    this.partialAccepts++;
     const after = candidatesAfterPartial(this.candidates, this.shown, i, prefix);
     this.candidates = after.candidates;
     this.shown = after.shown;

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { InfillRequest, TokenView } from '../worker/protocol';
 import type { OffsetRange } from './holes';
 import { PreviewRenderer } from './preview';
+import { failureMessage } from './errorText';
 import { Session, type SessionHost } from './session';
 import type { StatusBar } from './status';
 
@@ -30,15 +31,35 @@ export class SessionManager implements vscode.Disposable {
   private readonly overrides = new WeakMap<Session, readonly (readonly TokenView[])[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly onDidChangeEmitter = new vscode.EventEmitter<Session>();
-  /** Fires on every frame and state change of any session (tests wait on it). */
-  readonly onDidChange = this.onDidChangeEmitter.event;
+  private changeListeners = 0;
+  private progressShown = 0;
+  /** Fires on every frame and state change of any session (tests wait on it). Subscriptions are counted (leak checks). */
+  readonly onDidChange: vscode.Event<Session> = (listener, thisArgs, disposables) => {
+    const inner = this.onDidChangeEmitter.event(listener, thisArgs);
+    this.changeListeners++;
+    let live = true;
+    const counted = {
+      dispose: () => {
+        if (live) this.changeListeners--;
+        live = false;
+        inner.dispose();
+      },
+    };
+    disposables?.push(counted);
+    return counted;
+  };
 
   constructor(
     private readonly host: Omit<SessionHost, 'changed'>,
     private readonly status: StatusBar,
   ) {
     this.subscriptions.push(
-      vscode.workspace.onDidChangeTextDocument((e) => this.get(e.document)?.documentChanged(e.contentChanges)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const session = this.get(e.document);
+        // Undo / redo after a partial accept takes back text the preview continues: end the preview.
+        if (session && e.reason !== undefined && session.partialAccepts > 0 && session.phase === 'ready') session.reject();
+        else session?.documentChanged(e.contentChanges);
+      }),
       vscode.workspace.onDidCloseTextDocument((doc) => this.get(doc)?.close('editor-closed')),
       vscode.window.tabGroups.onDidChangeTabs(() => this.closeSessionsWithoutTabs()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.sessions.forEach((s) => this.draw(s))),
@@ -62,6 +83,16 @@ export class SessionManager implements vscode.Disposable {
     return [...this.sessions.values()];
   }
 
+  /** What is held now, for leak checks: sessions, event subscriptions, open progress notifications, decoration types. */
+  resourceCounts(): { sessions: number; changeListeners: number; progressNotifications: number; decorationTypes: number } {
+    return {
+      sessions: this.sessions.size,
+      changeListeners: this.changeListeners,
+      progressNotifications: this.progressShown,
+      decorationTypes: this.preview.liveDecorationTypes,
+    };
+  }
+
   /** Starts a run for holes in `document`; an older session there is closed first (nothing written). */
   start(document: vscode.TextDocument, ranges: readonly OffsetRange[], request: InfillRequest, label: string): Session {
     this.get(document)?.close('replaced');
@@ -80,6 +111,7 @@ export class SessionManager implements vscode.Disposable {
         async (progress, token) => {
           token.onCancellationRequested(() => session.cancel());
           let reported = 0;
+          this.progressShown++;
           const listener = this.onDidChange((s) => {
             if (s !== session || !s.lastFrame) return;
             const percent = (100 * s.lastFrame.step) / s.lastFrame.totalSteps;
@@ -90,6 +122,7 @@ export class SessionManager implements vscode.Disposable {
             await session.whenIdle();
           } finally {
             listener.dispose();
+            this.progressShown--;
           }
         },
       );
@@ -125,7 +158,7 @@ export class SessionManager implements vscode.Disposable {
     if (session.closeReason === 'edited') {
       void vscode.window.showWarningMessage('Diffusion Infill stopped: you edited inside the hole. Nothing was written there.');
     } else if (session.closeReason === 'error' && session.error) {
-      const message = session.error.message;
+      const message = failureMessage(session.error);
       void vscode.window.showErrorMessage(`Diffusion Infill: ${message}`, 'Show Log').then((choice) => {
         if (choice === 'Show Log') this.host.log.show(true);
       });
@@ -175,9 +208,15 @@ export class SessionManager implements vscode.Disposable {
       for (const tab of group.tabs) {
         if (tab.input instanceof vscode.TabInputText) open.add(tab.input.uri.toString());
         else if (tab.input instanceof vscode.TabInputTextDiff) open.add(tab.input.modified.toString());
+        else if (tab.input instanceof vscode.TabInputNotebook) open.add(tab.input.uri.toString());
       }
     }
-    for (const [key, session] of this.sessions) if (!open.has(key)) session.close('editor-closed');
+    // A notebook cell has no tab of its own: it is open while its notebook's tab is.
+    const notebookOf = (doc: vscode.TextDocument) =>
+      vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc))?.uri.toString();
+    for (const [key, session] of this.sessions) {
+      if (!open.has(key) && !open.has(notebookOf(session.document) ?? '')) session.close('editor-closed');
+    }
   }
 
   private updateContextKeys(): void {

@@ -8,11 +8,17 @@ import * as path from 'node:path';
 import { TextTokenizer } from '../worker/tokenizer';
 import { estimateTokens, toLf } from './text';
 
+/** Longer selections are estimated (about 15,000 tokens; no model window here is near that). */
+const MAX_EXACT_CHARS = 50_000;
+
 export class TokenCounter {
   private dir: string | undefined;
   private tokenizer: TextTokenizer | undefined;
 
   count(modelDir: string, text: string): { tokens: number; exact: boolean } {
+    // Far past any model window, an estimate says "too long" just as well, without blocking the
+    // extension host while a multi-megabyte selection is tokenized.
+    if (text.length > MAX_EXACT_CHARS) return { tokens: estimateTokens(toLf(text)), exact: false };
     const tokenizer = this.load(modelDir);
     if (!tokenizer) return { tokens: estimateTokens(toLf(text)), exact: false };
     return { tokens: Math.max(1, tokenizer.encode(toLf(text)).length), exact: true };

@@ -40,6 +40,7 @@ export class WorkerClient {
   private disposed = false;
   /** Why the automatic reload in a restarted worker failed, if it did. */
   private reloadError: InfillError | undefined;
+  private threadsAlive = 0;
 
   constructor(
     private readonly workerScriptPath: string,
@@ -82,6 +83,16 @@ export class WorkerClient {
     return this.worker !== undefined;
   }
 
+  /** Worker threads started by this client that have not exited yet (more than 1 is an orphan). */
+  get liveThreads(): number {
+    return this.threadsAlive;
+  }
+
+  /** Requests still waiting for their answer (for leak checks). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** Releases the model and ends the worker; pending requests are rejected with 'cancelled'. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
@@ -120,6 +131,8 @@ export class WorkerClient {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerScriptPath);
+    this.threadsAlive++;
+    worker.once('exit', () => this.threadsAlive--);
     let crashError: Error | undefined;
     worker.on('message', (message: WorkerToHost) => this.onMessage(message));
     worker.on('error', (err) => (crashError = err));

@@ -4,6 +4,7 @@
  */
 import { createRng, planSpans, sample, type Frame, type Rng, type SpanPlan } from '../core';
 import { InfillError } from './errors';
+import { withInjectedFault } from './faults';
 import { frameHoles, FrameThrottle, holeTexts } from './frames';
 import type { LoadedModel } from './model';
 import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from './protocol';
@@ -12,10 +13,19 @@ import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from './p
 export const MAX_SAMPLES = 64;
 /** Refine strength when a request has `initial` holes but names none. */
 export const DEFAULT_REFINE_STRENGTH = 0.5;
+/**
+ * Most bytes of logits one model call may return ([samples, tokens, vocab] float32). The process
+ * peaks at about five times this (64 samples x 512 tokens x 8192 vocab = 1 GiB of logits took
+ * 5.3 GB RSS), and the worker shares its process with the editor: past this, refuse with a message
+ * rather than let the extension host be killed for memory.
+ */
+export const MAX_LOGITS_BYTES = 256 * 1024 * 1024;
 
 export interface RunControl {
   isCancelled(): boolean;
   postFrame(message: FrameMessage): void;
+  /** Ends the thread (only the test-only fault injection in faults.ts uses it). */
+  exitThread?: () => void;
 }
 
 /** Wall-clock milliseconds since the epoch with sub-millisecond resolution, comparable across threads. */
@@ -40,6 +50,17 @@ function checkRequest(request: InfillRequest): void {
   if (!(request.maxFramesPerSecond >= 0)) bad('request.maxFramesPerSecond must be >= 0');
   if (request.strength !== undefined && !(request.strength > 0 && request.strength <= 1)) bad('request.strength must be in (0, 1]');
   if (!request.segments.some((s) => s.kind === 'hole')) bad('the request has no holes to fill');
+}
+
+function checkBatchMemory(samples: number, tokens: number, vocab: number): void {
+  const bytes = samples * tokens * vocab * 4;
+  if (bytes <= MAX_LOGITS_BYTES) return;
+  const mib = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
+  const fits = Math.max(1, Math.floor(MAX_LOGITS_BYTES / (tokens * vocab * 4)));
+  throw new InfillError(
+    'bad-request',
+    `${samples} samples of ${tokens} tokens need ${mib(bytes)} for the model's output alone (vocabulary ${vocab}); the limit is ${mib(MAX_LOGITS_BYTES)} so the editor is not run out of memory. Ask for at most ${fits} samples at this length.`,
+  );
 }
 
 /** Remasks `strength` of each refine hole's tokens, chosen with the run's RNG. Returns the start time. */
@@ -74,7 +95,8 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const started = performance.now();
   const runMsBefore = model.denoiser.runMs;
   checkRequest(request);
-  const { tokenizer, denoiser, info } = model;
+  const { tokenizer, info } = model;
+  const denoiser = withInjectedFault(model.denoiser, control.exitThread ?? (() => process.exit(1)));
   const holeSegments = request.segments.filter((s) => s.kind === 'hole');
   const initialHoleIds = holeSegments.map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length;
@@ -83,6 +105,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
     tokenizer.sequencePrefix,
     tokenizer.sequenceSuffix,
   );
+  checkBatchMemory(request.samples, plan.ids.length, info.vocabSize);
   const rng = createRng(request.seed);
   const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
   const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, strength, rng);

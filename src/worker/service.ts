@@ -105,6 +105,7 @@ export class WorkerService {
           return run.cancelled || this.disposed;
         },
         postFrame: (frame) => this.post(frame),
+        exitThread: this.exitThread,
       });
       this.post(done);
     } catch (err) {

@@ -18,9 +18,17 @@ export interface SessionSettings {
   threads: number;
 }
 
+/**
+ * Optional input (int64 [batch, positions]) of a graph that gathers its final hidden states before
+ * the output projection and returns logits only there (bench/make_positions_head.py adds it).
+ */
+export const LOGIT_POSITIONS_INPUT = 'logit_positions';
+
 export interface GraphShape {
   hasAttentionMask: boolean;
   hasTokenTypeIds: boolean;
+  /** The graph takes `logit_positions` and returns logits at those positions only (absent: no). */
+  hasLogitPositions?: true;
   timeInput?: string;
   /** The logits' vocabulary size when the graph states it (else known after the warm-up). */
   vocabSize?: number;
@@ -41,12 +49,12 @@ export function checkGraph(
   inputMetadata?: Metadata,
   outputMetadata?: Metadata,
 ): GraphShape {
-  const expected = `expected inputs input_ids [, attention_mask] [, token_type_ids] [, one of ${TIME_INPUT_NAMES.join('/')}] and output logits`;
+  const expected = `expected inputs input_ids [, attention_mask] [, token_type_ids] [, ${LOGIT_POSITIONS_INPUT}] [, one of ${TIME_INPUT_NAMES.join('/')}] and output logits`;
   if (!inputNames.includes('input_ids')) {
     throw new InfillError('model-invalid', `${file}: the graph has inputs [${inputNames.join(', ')}]; ${expected}`);
   }
   const timeInputs = inputNames.filter((n) => (TIME_INPUT_NAMES as readonly string[]).includes(n));
-  const optional = ['attention_mask', 'token_type_ids'];
+  const optional = ['attention_mask', 'token_type_ids', LOGIT_POSITIONS_INPUT];
   const unknown = inputNames.filter((n) => n !== 'input_ids' && !optional.includes(n) && !timeInputs.includes(n));
   if (unknown.length > 0 || timeInputs.length > 1) {
     throw new InfillError('model-invalid', `${file}: unexpected graph inputs [${[...unknown, ...timeInputs.slice(1)].join(', ')}]; ${expected}`);
@@ -70,6 +78,7 @@ export function checkGraph(
   return {
     hasAttentionMask: inputNames.includes('attention_mask'),
     hasTokenTypeIds: inputNames.includes('token_type_ids'),
+    ...(inputNames.includes(LOGIT_POSITIONS_INPUT) ? { hasLogitPositions: true as const } : {}),
     timeInput: timeInputs[0],
     vocabSize: typeof vocabDim === 'number' && vocabDim > 0 ? vocabDim : undefined,
   };
@@ -101,6 +110,9 @@ export class OnnxDenoiser implements Denoiser {
   forwardCalls = 0;
   /** Of forwardMs, the time inside session.run itself (the model's own forward). */
   runMs = 0;
+  /** Present when the graph gathers before its head (Denoiser.forwardAt): logits at `positions` only. */
+  readonly forwardAt?: (ids: Int32Array, batch: number, length: number, positions: Int32Array, t?: Float64Array) => Promise<Float32Array>;
+  private allPositions = new Int32Array(0);
 
   private constructor(
     private session: ort.InferenceSession | undefined,
@@ -112,6 +124,7 @@ export class OnnxDenoiser implements Denoiser {
     readonly providerNotice: string | undefined,
   ) {
     this.usesTime = graph.timeInput !== undefined;
+    if (graph.hasLogitPositions) this.forwardAt = (ids, batch, length, positions, t) => this.run(ids, batch, length, positions, t);
   }
 
   /**
@@ -173,6 +186,13 @@ export class OnnxDenoiser implements Denoiser {
   }
 
   async forward(ids: Int32Array, batch: number, length: number, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
+    if (!this.graph.hasLogitPositions) return this.run(ids, batch, length, undefined, t, skipShapeCheck);
+    // A gathering graph still gives every position's logits when asked for all of them.
+    if (this.allPositions.length !== length) this.allPositions = Int32Array.from({ length }, (_, l) => l);
+    return this.run(ids, batch, length, this.allPositions, t, skipShapeCheck);
+  }
+
+  private async run(ids: Int32Array, batch: number, length: number, positions: Int32Array | undefined, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
     const session = this.session;
     if (!session) throw new InfillError('not-loaded', 'The model session was disposed');
     const started = performance.now();
@@ -188,13 +208,19 @@ export class OnnxDenoiser implements Denoiser {
       for (let b = 0; b < batch; b++) time[b] = t ? t[Math.min(b, t.length - 1)] : 1;
       feeds[this.graph.timeInput] = new ort.Tensor('float32', time, [batch]);
     }
+    const rows = positions ? positions.length : length;
+    if (positions) {
+      const at = new BigInt64Array(batch * rows);
+      for (let b = 0; b < batch; b++) for (let p = 0; p < rows; p++) at[b * rows + p] = BigInt(positions[p]);
+      feeds[LOGIT_POSITIONS_INPUT] = new ort.Tensor('int64', at, [batch, rows]);
+    }
     const runStarted = performance.now();
     const out = await session.run(feeds, ['logits']);
     this.runMs += performance.now() - runStarted;
     const logits = out.logits;
     const data = logits.data as Float32Array;
-    if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * length * this.vocabSize)) {
-      throw new InfillError('runtime', `${this.file}: logits came back as ${logits.type} [${logits.dims.join(', ')}]; expected float32 [${batch}, ${length}, ${this.vocabSize}]`);
+    if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * rows * this.vocabSize)) {
+      throw new InfillError('runtime', `${this.file}: logits came back as ${logits.type} [${logits.dims.join(', ')}]; expected float32 [${batch}, ${rows}, ${this.vocabSize}]`);
     }
     this.forwardMs += performance.now() - started;
     this.forwardCalls++;

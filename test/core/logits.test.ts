@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmax, createRng, FilterScratch, gumbelMax, LogitsProcessor, topKFilter, topPFilter } from '../../src/core';
+import { argmax, createRng, FilterScratch, gumbelMax, LogitsProcessor, sampleCategorical, topKFilter, topPFilter } from '../../src/core';
 
 function keptSet(probs: number[], p: number, exact = false): number[] {
   const a = Float64Array.from(probs);
@@ -28,7 +28,7 @@ test('top-p ties: the lower index goes first, and the kept values are renormalis
   assert.ok(Math.abs(a[0] - 3 / 7) < 1e-12 && Math.abs(a[1] - 4 / 7) < 1e-12 && a[2] === 0);
 });
 
-test('top-p fast path (partial selection) equals the exact full sort on large random vocabularies', () => {
+test('top-p fast path equals the exact full sort (kept sets) on large random vocabularies', () => {
   const rng = createRng(3);
   const V = 5000;
   for (let trial = 0; trial < 40; trial++) {
@@ -40,6 +40,25 @@ test('top-p fast path (partial selection) equals the exact full sort on large ra
     const z = probs.reduce((s, v) => s + v, 0);
     const norm = probs.map((v) => v / z);
     for (const p of [0.1, 0.5, 0.9, 0.99]) assert.deepEqual(keptSet(norm, p), keptSet(norm, p, true), `trial ${trial} p ${p}`);
+  }
+});
+
+test('top-p fast path (weighted selection, no sort) matches the exact sort: same kept set, same probabilities to rounding', () => {
+  const rng = createRng(11);
+  for (let trial = 0; trial < 30; trial++) {
+    const V = 3000;
+    const raw = Array.from({ length: V }, () => Math.round(Math.exp(10 * rng.next()) * (trial % 3 ? 1 : 0.25)));
+    const z = raw.reduce((s, v) => s + v, 0);
+    for (const p of [0.3, 0.9, 0.999]) {
+      const fast = Float64Array.from(raw, (v) => v / z);
+      const exact = Float64Array.from(fast);
+      topPFilter(fast, V, p, new FilterScratch(V));
+      topPFilter(exact, V, p, new FilterScratch(V), true);
+      for (let i = 0; i < V; i++) {
+        assert.equal(fast[i] > 0, exact[i] > 0, `trial ${trial} p ${p} index ${i} kept`);
+        assert.ok(Math.abs(fast[i] - exact[i]) <= 1e-14, `trial ${trial} p ${p} index ${i}: ${fast[i]} vs ${exact[i]}`);
+      }
+    }
   }
 });
 
@@ -90,4 +109,20 @@ test('Gumbel-max draws follow the distribution and never pick a zero-probability
     const sd = Math.sqrt((probs[i] * (1 - probs[i])) / N);
     assert.ok(Math.abs(counts[i] / N - probs[i]) < 5 * sd, `token ${i}: ${counts[i] / N}`);
   }
+});
+
+test('inverse-CDF draws follow the distribution (unnormalised weights too) and never pick a zero-probability token', () => {
+  const weights = Float64Array.from([0, 5, 0, 3, 2, 0]); // total 10, zeros at both ends and inside
+  const rng = createRng(22);
+  const counts = new Array(6).fill(0);
+  const N = 40000;
+  for (let i = 0; i < N; i++) counts[sampleCategorical(weights, 6, rng)]++;
+  assert.equal(counts[0] + counts[2] + counts[5], 0);
+  for (const i of [1, 3, 4]) {
+    const p = weights[i] / 10;
+    const sd = Math.sqrt((p * (1 - p)) / N);
+    assert.ok(Math.abs(counts[i] / N - p) < 5 * sd, `token ${i}: ${counts[i] / N}`);
+  }
+  // u at the very top of the total (rounding) still lands on a token with weight.
+  assert.equal(sampleCategorical(Float64Array.from([0.5, 0.5, 0]), 3, { next: () => 1 - 2 ** -53 }), 1);
 });

@@ -94,3 +94,27 @@ test('placeholders and planning compose', () => {
   const plan = planSpans(parsePlaceholders('ab[MASK:2]cd'), chars, MASK, 16);
   assert.equal(decode(plan.ids), 'ab__cd');
 });
+
+test('long outer context is tokenized only near the holes, with the same plan as tokenizing all of it', () => {
+  // A word-level tokenizer (one token per word or whitespace run) that records what it was given.
+  const seen: number[] = [];
+  const words: TokenizerPort = {
+    encode: (text) => {
+      seen.push(text.length);
+      return (text.match(/\s+|\S+/g) ?? []).map((w) => (w.trim() ? w.length : 100 + w.length));
+    },
+  };
+  const line = (i: number) => `line ${i} ${'x'.repeat(i % 7)} = ${i * 3};\n`;
+  const before = Array.from({ length: 20000 }, (_, i) => line(i)).join('');
+  const after = Array.from({ length: 20000 }, (_, i) => line(i + 7)).join('');
+  const segs: Segment[] = [{ kind: 'text', text: before }, { kind: 'hole', length: 16 }, { kind: 'text', text: after }];
+  const whole = planSpans(segs, { encode: (t) => words.encode(t) }, MASK, 1 << 30);
+  for (const window of [64, 512]) {
+    seen.length = 0;
+    const plan = planSpans(segs, words, MASK, window);
+    const from = whole.holes[0].start - plan.holes[0].start;
+    assert.deepEqual(Array.from(plan.ids), Array.from(whole.ids.subarray(from, from + plan.ids.length)), `window ${window}`);
+    assert.deepEqual(plan.holes, [{ start: Math.floor((window - 16) / 2), length: 16 }]);
+    assert.ok(Math.max(...seen) < before.length / 20, `tokenized at most ${Math.max(...seen)} characters at once`);
+  }
+});

@@ -26,6 +26,8 @@ export async function useSettings(values: Record<string, unknown>): Promise<() =
 }
 
 export const FAST = {
+  // The sampler settings below apply only with the custom preset.
+  preset: 'custom',
   'sampler.steps': 8,
   seed: 7,
   'preview.maxFramesPerSecond': 0,

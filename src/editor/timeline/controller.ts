@@ -135,16 +135,23 @@ export class TimelineController implements vscode.Disposable {
     this.shownA = compareWith === undefined && runId === this.recorder.latest()?.id ? undefined : runId;
     this.shownB = compareWith;
     this.step = 0;
+    this.returnToFinal();
+    if (this.panel) {
+      try {
+        this.panel.reveal();
+      } catch {
+        this.panel = undefined; // closed a moment ago, its dispose event still on the way
+      }
+    }
     if (!this.panel) {
-      this.panel = new TimelinePanel(this.extensionUri, {
+      const panel: TimelinePanel = new TimelinePanel(this.extensionUri, {
         message: (m) => this.onMessage(m),
         hidden: () => this.returnToFinal(),
         disposed: () => {
-          this.panel = undefined;
+          if (this.panel === panel) this.panel = undefined;
         },
       });
-    } else {
-      this.panel.reveal();
+      this.panel = panel;
     }
     this.push();
   }

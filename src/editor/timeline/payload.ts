@@ -79,7 +79,7 @@ export function gridPayload(run: TimelineRun): GridPayload {
         ? holes.map((views) => ({
             s: views.map((v) => STATE_LETTER[v.state] ?? 's').join(''),
             t: views.map((v) => v.text),
-            p: views.map((v) => Math.round(v.confidence * 1000) / 1000),
+            p: views.map((v) => Number(v.confidence.toPrecision(3))),
           }))
         : null,
     ),

@@ -47,6 +47,11 @@ const STATE_NAMES: Record<number, string> = {
   [TokenState.Remasked]: 'remasked this step',
 };
 
+/** A probability for a tooltip: two decimals, or one significant digit below 0.01 (small models are often unsure). */
+export function formatP(p: number): string {
+  return p >= 0.01 || p === 0 ? p.toFixed(2) : p.toExponential(0);
+}
+
 /** How a token reads in a tooltip: whitespace made visible. */
 export function displayToken(text: string): string {
   return text.replace(/\r?\n/g, '↵').replace(/\t/g, '⇥');
@@ -113,7 +118,7 @@ function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions
     holes.forEach((views, h) =>
       views.forEach((v, c) => {
         const title = options.titles
-          ? `step ${step} · hole ${h + 1} · #${c + 1} · ${v.state === TokenState.Masked ? '(mask)' : JSON.stringify(displayToken(v.text))} · ${STATE_NAMES[v.state] ?? ''}${v.state !== TokenState.Masked ? ` · p=${v.confidence.toFixed(2)}` : ''}`
+          ? `step ${step} · hole ${h + 1} · #${c + 1} · ${v.state === TokenState.Masked ? '(mask)' : JSON.stringify(displayToken(v.text))} · ${STATE_NAMES[v.state] ?? ''}${v.state !== TokenState.Masked ? ` · p=${formatP(v.confidence)}` : ''}`
           : undefined;
         shapes.push({ kind: 'rect', x: holeX[h] + c * cw, y, w: cw - 1, h: ch - 1, cls: cellClass(v.state), title });
       }),
@@ -135,7 +140,7 @@ function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions
           w: cw - 1,
           h: CONF_HEIGHT * p,
           cls: 'conf',
-          title: options.titles ? `final #${c + 1} ${JSON.stringify(displayToken(v.text))}: p=${v.confidence.toFixed(2)}` : undefined,
+          title: options.titles ? `final #${c + 1} ${JSON.stringify(displayToken(v.text))}: p=${formatP(v.confidence)}` : undefined,
         });
       }
     }),

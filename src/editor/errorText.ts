@@ -1,0 +1,18 @@
+/**
+ * The one message the user sees when a run fails: what happened, that the document was not
+ * touched, and what to do next. Pure (no `vscode`), keyed on the worker's error code.
+ */
+
+export function failureMessage(error: Error & { code?: string }): string {
+  const reason = error.message.trim().replace(/[.\s]+$/, '');
+  switch (error.code) {
+    case 'worker-crashed':
+      return `The model worker stopped (${reason}). Nothing was written; the next request restarts it.`;
+    case 'runtime':
+      return `The model failed while sampling: ${reason}. Nothing was written; try again (the log has details).`;
+    case 'bad-request':
+      return `${reason}. Nothing was written.`;
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRng, sample, STRATEGY_NAMES, type Denoiser, type Frame, type SampleInput } from '../../src/core';
+import { drain } from './oracle';
+import { PositionalDenoiser } from './toy-denoiser';
+
+const V = 12;
+const MASK = V - 1;
+
+/** The toy model with Denoiser.forwardAt: it returns only the requested rows and records what was asked. */
+class GatheringDenoiser implements Denoiser {
+  readonly inner = new PositionalDenoiser(V);
+  readonly vocabSize = V;
+  readonly maskId = MASK;
+  readonly usesTime = false;
+  readonly requests: { ids: Int32Array; positions: number[] }[] = [];
+  forward(): Promise<Float32Array> {
+    throw new Error('the sampler must use forwardAt when the model has it');
+  }
+  async forwardAt(ids: Int32Array, batch: number, length: number, positions: Int32Array): Promise<Float32Array> {
+    this.requests.push({ ids: ids.slice(), positions: Array.from(positions) });
+    const full = await this.inner.forward(ids, batch, length);
+    const out = new Float32Array(batch * positions.length * V);
+    for (let b = 0; b < batch; b++) {
+      positions.forEach((l, p) => out.set(full.subarray((b * length + l) * V, (b * length + l + 1) * V), (b * positions.length + p) * V));
+    }
+    return out;
+  }
+}
+
+function input(batch: number): SampleInput {
+  const ids = Int32Array.from([4, 2, MASK, MASK, MASK, MASK, MASK, MASK, 7, MASK, MASK, MASK, 0]);
+  return { ids, editable: Uint8Array.from(ids, (id) => (id === MASK ? 1 : 0)), batch };
+}
+
+for (const strategy of STRATEGY_NAMES) {
+  test(`${strategy}: logits gathered at masked positions give exactly the frames of full logits`, async () => {
+    const full: Frame[] = [];
+    const gathered: Frame[] = [];
+    const model = new GatheringDenoiser();
+    const a = await drain(sample(new PositionalDenoiser(V), input(3), { strategy, steps: 10 }, createRng(5)), (f) => full.push(f));
+    const b = await drain(sample(model, input(3), { strategy, steps: 10 }, createRng(5)), (f) => gathered.push(f));
+    assert.deepEqual(b.ids, a.ids);
+    assert.deepEqual(gathered, full);
+    assert.ok(model.requests.length > 0);
+    for (const { ids, positions } of model.requests) {
+      // Exactly the editable positions still masked in at least one of the three rows.
+      const expected = [];
+      for (let l = 0; l < 13; l++) if ([0, 1, 2].some((r) => ids[r * 13 + l] === MASK)) expected.push(l);
+      assert.deepEqual(positions, expected);
+    }
+  });
+}
