@@ -15,6 +15,8 @@ import { TextTokenizer } from '../src/worker/tokenizer';
 import { benchGrid, parseBenchArgs, type BenchArgs, type GridCase } from './args';
 import { runCase, type CaseResult } from './measure';
 import { comparePrecision, type PrecisionResult } from './precision';
+import { replayOverhead, type ReplayResult } from './replay';
+import { OnnxDenoiser } from '../src/worker/session';
 import { table, type Cell } from './table';
 import { PYTHON, runTorch, type TorchRun } from './torch';
 import { corpusText, WorkloadBuilder } from './workload';
@@ -177,7 +179,22 @@ async function main(): Promise<void> {
   const largePositionsDir = large ? positionsVariant(args, LARGE_MODEL) : undefined;
   const largePositions = largePositionsDir ? await benchModel(args, largePositionsDir, args.quantized, targetCases, 'vocab 50k positions') : undefined;
 
-  // 6. PyTorch's reference loop, same input and threads.
+  // 6. The sampler alone, over recorded logits (no model noise), for both vocabularies.
+  const replay: ReplayResult[] = [];
+  for (const dir of [modelDir, ...(large ? [LARGE_MODEL] : [])]) {
+    const folder = readModelFolder(dir, args.quantized);
+    const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    const maskId = folder.config.maskTokenId ?? (tokenizer.tokenId('[MASK]') as number);
+    const denoiser = await OnnxDenoiser.load(folder.onnxFile, maskId, { executionProvider: 'cpu', threads: args.threads });
+    try {
+      const work = new WorkloadBuilder(corpusText(REPO), tokenizer, maskId, folder.config.maxLength).forWindow(TARGET.hole, TARGET.window);
+      replay.push(...(await replayOverhead(denoiser, work, TARGET.hole, args.strategies, steps)));
+    } finally {
+      await denoiser.dispose();
+    }
+  }
+
+  // 7. PyTorch's reference loop, same input and threads.
   const oursDefault = gridResults.filter((r) => r.hole === TARGET.hole && r.window === TARGET.window && r.steps - 1 === steps);
   let torch: TorchRun | { error: string } | undefined;
   let torchLarge: TorchRun | { error: string } | undefined;
@@ -216,6 +233,7 @@ async function main(): Promise<void> {
     largeVocab: large ? { info: large.info, coldLoadMs: large.coldLoadMs, cases: large.cases } : undefined,
     positions: positions ? { info: positions.info, coldLoadMs: positions.coldLoadMs, cases: positions.cases } : undefined,
     largeVocabPositions: largePositions ? { info: largePositions.info, coldLoadMs: largePositions.coldLoadMs, cases: largePositions.cases } : undefined,
+    replay,
     torch,
     torchLargeVocab: torchLarge,
     memory,
@@ -240,6 +258,8 @@ async function main(): Promise<void> {
   if (large) print(table(`vocabulary 50,257 (random weights, 4 layers d256) ${p}: cold load ${large.coldLoadMs.toFixed(0)} ms`, CASE_HEADER, large.cases.map(caseRow)));
   if (positions) print(table(`logits only at masked positions (bench/make_positions_head.py) ${p}: hole ${TARGET.hole}, window ${TARGET.window}`, CASE_HEADER, positions.cases.map(caseRow)));
   if (largePositions) print(table(`vocabulary 50,257, logits only at masked positions ${p}`, CASE_HEADER, largePositions.cases.map(caseRow)));
+  print(table(`the sampler alone over recorded logits (best of 3): JavaScript ms per step, hole ${TARGET.hole}, window ${TARGET.window}, T ${steps}`, ['strategy', 'vocab', 'overhead ms/step', 'of which sampler'],
+    replay.map((r) => [r.strategy, r.vocab, r.overheadMs, r.samplerMs])));
   if (torch) print(table(`ours (${p}) vs PyTorch reference loop (bf16 autocast), hole ${TARGET.hole}, window ${TARGET.window}, T ${steps}`, TORCH_HEADER, torchRows(oursDefault, torch)));
   if (torch && positions) print(table(`ours (${p}, logits at masked positions) vs PyTorch`, TORCH_HEADER, torchRows(positions.cases, torch)));
   if (torchLarge && large) print(table(`vocabulary 50,257: ours (${p}) vs PyTorch (T 16)`, TORCH_HEADER, torchRows(large.cases, torchLarge)));

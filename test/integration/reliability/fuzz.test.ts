@@ -63,6 +63,8 @@ async function applyUserEdit(editor: vscode.TextEditor, viaWorkspaceEdit: boolea
 /** One seeded run; throws with a description on any difference from the oracle. */
 async function fuzzRun(api: DiffusionInfillApi, seed: number, log: string[]): Promise<RunFigures> {
   const rng = rngFor(seed);
+  const t0 = Date.now();
+  const stamp = () => `${Date.now() - t0} ms`;
   const eol = rng.chance(0.25) ? '\r\n' : '\n';
   let base = rng.pick(BASES).join(eol);
   const kind = rng.pick(['selection', 'selection', 'selection', 'multi', 'generate', 'placeholders'] as const);
@@ -140,7 +142,7 @@ async function fuzzRun(api: DiffusionInfillApi, seed: number, log: string[]): Pr
       if (what === 'undo' || what === 'redo') {
         await vscode.commands.executeCommand(what);
         const change = what === 'undo' ? shadow.undo() : shadow.redo();
-        log.push(`  frame ${started.framesSeen} (${phase}): ${what} ${JSON.stringify(change)}`);
+        log.push(`  ${stamp()} frame ${started.framesSeen} (${phase}): ${what} ${JSON.stringify(change)}`);
       } else {
         const near = rng.chance(0.5) && shadow.holes.length > 0 ? rng.pick(shadow.holes) : undefined;
         const raw = near ? rng.int(near.start - 2, near.end + 2) : rng.int(0, shadow.text.length);
@@ -152,7 +154,7 @@ async function fuzzRun(api: DiffusionInfillApi, seed: number, log: string[]): Pr
         const ok = await applyUserEdit(editor, viaWorkspaceEdit, start, end, text);
         if (!ok) throw new Error(`the user's ${what} at [${start}, ${end}) was refused`);
         const change = shadow.edit(start, end, text);
-        log.push(`  frame ${started.framesSeen} (${phase}): ${what} ${viaWorkspaceEdit ? 'WorkspaceEdit' : 'editor.edit'} ${JSON.stringify(change)}`);
+        log.push(`  ${stamp()} frame ${started.framesSeen} (${phase}): ${what} ${viaWorkspaceEdit ? 'WorkspaceEdit' : 'editor.edit'} ${JSON.stringify(change)}`);
       }
       figures.edits++;
       if (phase === 'running') figures.editsWhileRunning++;
@@ -163,7 +165,7 @@ async function fuzzRun(api: DiffusionInfillApi, seed: number, log: string[]): Pr
     const final = rng.pick(['accept', 'accept', 'accept', 'reject', 'cancel', 'accept-early', 'close'] as const);
     await nextChange(api, started, rng.int(0, STEPS));
     figures.final = final;
-    log.push(`  final: ${final} (phase ${started.phase}, touched ${shadow.touched})`);
+    log.push(`  ${stamp()} final: ${final} (phase ${started.phase}, touched ${shadow.touched})`);
     let acceptedTexts: string[] | undefined;
     if (final === 'accept-early') {
       const wrote = await vscode.commands.executeCommand('diffusionInfill.accept');
@@ -259,7 +261,8 @@ describe('Reliability: fuzzed edits while sampling', () => {
     for (let seed = first; seed < first + runs; seed++) {
       const log: string[] = [];
       try {
-        const f = await withTimeout(fuzzRun(api, seed, log), 60_000, `run ${seed}`);
+        const f = await withTimeout(fuzzRun(api, seed, log), 180_000, `run ${seed}`); // generous: at load 10 on 2 cores one run took 60 s
+        if (one) say(`        ${log.join('\n        ')}`);
         totals.edits += f.edits;
         totals.editsWhileRunning += f.editsWhileRunning;
         totals.editsWhileReady += f.editsWhileReady;
