@@ -38,7 +38,8 @@ function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
   let training = '';
   try {
-    training = execSync('pgrep -f train.py', { encoding: 'utf8' }).trim();
+    // The bracket keeps the pattern from matching this pgrep's own shell command line.
+    training = execSync("pgrep -f 'train[.]py'", { encoding: 'utf8' }).trim();
   } catch {
     training = ''; // pgrep exits 1 when nothing matches
   }
