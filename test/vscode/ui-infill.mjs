@@ -8,7 +8,9 @@ import { sleep } from './server.mjs';
 
 /** Settings the scenario needs in the user settings: enough steps to watch frames go by. */
 export const INFILL_UI_SETTINGS = {
-  'diffusionInfill.sampler.steps': 256,
+  // The sampler settings apply under the custom preset only.
+  'diffusionInfill.preset': 'custom',
+  'diffusionInfill.sampler.steps': 512,
   'diffusionInfill.seed': 3,
   'diffusionInfill.preview.maxFramesPerSecond': 20,
   'diffusionInfill.length.policy': 'fixed',

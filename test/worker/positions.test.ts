@@ -1,6 +1,7 @@
 // The gathering head (bench/make_positions_head.py): a graph that returns logits only at the
-// positions asked for. Built from the embedded model into a temp folder with Debian's Python
-// (needs the onnx package; skipped where it is missing).
+// positions asked for. The embedded model ships with the head, so both graphs are built here from
+// a plain random model with the embedded tokenizer (training/export.py --random-tiny), with
+// Debian's Python (needs torch and onnx; skipped where they are missing).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,30 +11,34 @@ import path from 'node:path';
 import { LoadedModel } from '../../src/worker/model';
 import { runInfill } from '../../src/worker/runner';
 import { OnnxDenoiser } from '../../src/worker/session';
-import { embeddedModel, removeDir, repoRoot } from './fixtures';
+import { removeDir, repoRoot } from './fixtures';
 
 const python = '/usr/bin/python3';
-const hasOnnx = spawnSync(python, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
-const skip = hasOnnx ? false : 'needs /usr/bin/python3 with onnx';
+const hasOnnx = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
+const skip = hasOnnx ? false : 'needs /usr/bin/python3 with torch and onnx';
 
 let built: string | undefined;
-/** Built once for the file (Python and onnx take seconds to start), removed after it. */
-function buildPositionsModel(): string {
-  if (built) return built;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-positions-'));
-  const r = spawnSync(python, [path.join(repoRoot, 'bench', 'make_positions_head.py'), embeddedModel, dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  built = dir;
-  return dir;
+/** Built once for the file (Python and onnx take seconds to start), removed after it: DIR/plain and DIR/positions. */
+function buildModels(): { plain: string; positions: string } {
+  if (!built) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-positions-'));
+    const plain = path.join(dir, 'plain');
+    const tiny = spawnSync(python, [path.join(repoRoot, 'training', 'export.py'), '--random-tiny', plain, '--no-quantized'], { encoding: 'utf8', cwd: path.join(repoRoot, 'training') });
+    assert.equal(tiny.status, 0, tiny.stderr);
+    const head = spawnSync(python, [path.join(repoRoot, 'bench', 'make_positions_head.py'), plain, path.join(dir, 'positions')], { encoding: 'utf8' });
+    assert.equal(head.status, 0, head.stderr);
+    built = dir;
+  }
+  return { plain: path.join(built, 'plain'), positions: path.join(built, 'positions') };
 }
 after(() => {
   if (built) removeDir(built);
 });
 
 test('a gathering graph returns exactly the full graph\'s logits rows (fp32), and forward() still gives all of them', { skip }, async () => {
-  const dir = buildPositionsModel();
+  const { plain, positions: dir } = buildModels();
   const settings = { executionProvider: 'cpu' as const, threads: 1 };
-  const full = await OnnxDenoiser.load(path.join(embeddedModel, 'onnx', 'model.onnx'), 8191, settings);
+  const full = await OnnxDenoiser.load(path.join(plain, 'onnx', 'model.onnx'), 8191, settings);
   const gathering = await OnnxDenoiser.load(path.join(dir, 'onnx', 'model.onnx'), 8191, settings);
   try {
     assert.equal(full.forwardAt, undefined, 'a plain graph has no forwardAt');
@@ -58,10 +63,10 @@ test('a gathering graph returns exactly the full graph\'s logits rows (fp32), an
 });
 
 test('an infill through the gathering graph gives the same text as through the full graph (fp32, same seed)', { skip }, async () => {
-  const dir = buildPositionsModel();
+  const { plain, positions } = buildModels();
   const load = (modelDir: string) => LoadedModel.load({ modelDir, executionProvider: 'cpu', quantized: false, threads: 1 });
-  const full = await load(embeddedModel);
-  const gathering = await load(dir);
+  const full = await load(plain);
+  const gathering = await load(positions);
   try {
     const request = {
       segments: [{ kind: 'text' as const, text: 'def add(a, b):\n    ' }, { kind: 'hole' as const, length: 12 }, { kind: 'text' as const, text: '\n\nprint(add(1, 2))\n' }],
