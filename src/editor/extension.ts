@@ -3,58 +3,11 @@ import * as vscode from 'vscode';
 import * as commands from './commands';
 import * as candidateCommands from './candidateCommands';
 import * as modeCommands from './modeCommands';
+import type { DiffusionInfillApi } from './api';
 import { Ctx } from './ctx';
-import type { InfillRequest, ModelInfo, TokenView } from '../worker/protocol';
 import * as timelineCommands from './timeline/commands';
-import type { TimelineRun } from './timeline/model';
-import type { StepPayload } from './timeline/payload';
-import type { Session } from './session';
-import type { WorkerClient } from '../worker/client';
 
-/** Resources the extension holds, for the reliability tests' leak checks. */
-export interface ResourceCounts {
-  sessions: number;
-  changeListeners: number;
-  progressNotifications: number;
-  decorationTypes: number;
-  workerThreads: number;
-  pendingRequests: number;
-}
-
-/** What `activate()` returns: hooks for the integration tests (no globals). */
-export interface DiffusionInfillApi {
-  /** The current session of a document (running or showing a result). */
-  session(document: vscode.TextDocument): Session | undefined;
-  /** Resolves when the document's session stops running (ready, closed, or none). */
-  waitForIdle(document: vscode.TextDocument): Promise<Session | undefined>;
-  /** Fires on every frame and state change. */
-  onDidChange: vscode.Event<Session>;
-  ensureModel(): Promise<ModelInfo>;
-  statusText(): string;
-  /** Kills the worker thread as a crash would. */
-  crashWorker(): Promise<void>;
-  /** Reliability tests: what the extension holds now (leak checks), and the worker client itself (fault and load tests). */
-  reliability: {
-    resources(): ResourceCounts;
-    client: WorkerClient;
-  };
-  /** A copy of the last request the worker was sent. */
-  lastRequest(): InfillRequest | undefined;
-  /** The quality / pause status bar item's text. */
-  modeText(): string;
-  /** The refinement timeline: recorded runs, scrubbing as the panel does it, what the preview draws. */
-  timeline: TimelineApi;
-}
-
-export interface TimelineApi {
-  runs(): readonly TimelineRun[];
-  /** What the panel's slider does: shows `step` of the shown run (inline when its result is on offer). */
-  scrub(step: number): StepPayload | undefined;
-  /** The tokens the preview draws for the document's session now, per hole. */
-  drawnTokens(document: vscode.TextDocument): readonly (readonly TokenView[])[] | undefined;
-  panelVisible(): boolean;
-  recordsEveryStep(): boolean;
-}
+export type { DiffusionInfillApi, ResourceCounts, TimelineApi } from './api';
 
 export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const ctx = new Ctx(context);
