@@ -99,17 +99,23 @@ function onlyWhitespace(document: vscode.TextDocument, ranges: readonly OffsetRa
   return true;
 }
 
+/** The non-empty selections as offset ranges, or undefined (with a message) when there are none or they are only whitespace. */
+function selectedRanges(editor: vscode.TextEditor, whenNone: string): OffsetRange[] | undefined {
+  const ranges = offsetsOf(editor.document, editor.selections.filter((s) => !s.isEmpty));
+  if (ranges.length === 0) {
+    warn(whenNone);
+    return undefined;
+  }
+  return onlyWhitespace(editor.document, ranges) ? undefined : ranges;
+}
+
 export function infillSelection(ctx: Ctx): Cmd {
   return async (): Promise<Session | undefined> => {
     const editor = writableEditor();
     if (!editor) return undefined;
     const document = editor.document;
-    const ranges = offsetsOf(document, editor.selections.filter((s) => !s.isEmpty));
-    if (ranges.length === 0) {
-      warn('Select the text to infill (each selection becomes a hole). To fill [MASK] markers, use "Fill Placeholders".');
-      return undefined;
-    }
-    if (onlyWhitespace(document, ranges)) return undefined;
+    const ranges = selectedRanges(editor, 'Select the text to infill (each selection becomes a hole). To fill [MASK] markers, use "Fill Placeholders".');
+    if (!ranges) return undefined;
     const lengths = await selectionLengths(ctx, document, ranges);
     if (!lengths) return undefined;
     const holes: HoleSpec[] = ranges.map((r, i) => ({ ...r, length: lengths[i] }));
@@ -189,12 +195,8 @@ export function refineSelection(ctx: Ctx): Cmd {
     const editor = writableEditor();
     if (!editor) return undefined;
     const document = editor.document;
-    const ranges = offsetsOf(document, editor.selections.filter((s) => !s.isEmpty));
-    if (ranges.length === 0) {
-      warn('Select the text to refine.');
-      return undefined;
-    }
-    if (onlyWhitespace(document, ranges)) return undefined;
+    const ranges = selectedRanges(editor, 'Select the text to refine.');
+    if (!ranges) return undefined;
     const text = document.getText();
     const modelDir = ctx.config.modelDir;
     const holes: HoleSpec[] = ranges.map((r) => {
