@@ -35,9 +35,14 @@ export function argmax(probs: Float64Array, n: number): number {
  * vocabulary. Zero-probability entries are never returned.
  */
 export function sampleCategorical(probs: Float64Array, n: number, rng: Rng): number {
+  return inverseCdf(probs, n, rng.next());
+}
+
+/** The entry a uniform u in [0, 1) selects by inverse CDF over `probs[0..n)` (see sampleCategorical). */
+export function inverseCdf(probs: Float64Array, n: number, u: number): number {
   let total = 0;
   for (let i = 0; i < n; i++) total += probs[i];
-  const u = rng.next() * total;
+  const target = u * total;
   let cumulative = 0;
   let last = -1;
   for (let i = 0; i < n; i++) {
@@ -45,7 +50,7 @@ export function sampleCategorical(probs: Float64Array, n: number, rng: Rng): num
     if (p <= 0) continue;
     cumulative += p;
     last = i;
-    if (u < cumulative) return i;
+    if (target < cumulative) return i;
   }
-  return last; // rounding left u at the very top of the total
+  return last; // rounding left the target at the very top of the total
 }

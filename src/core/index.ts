@@ -14,15 +14,20 @@ export { scheduleAlpha, loopAlpha, timeGrid, TIME_EPS } from './schedule';
 export { remdmPosterior, type PosteriorFn, type StepPosterior } from './posterior';
 export { stepCoefficients, sigmaMaxFor, dfmSigma, type StepCoefficients } from './sigma';
 export { LogitsProcessor, FilterScratch, topKFilter, topPFilter } from './logits';
-export { gumbelMax, sampleCategorical, argmax } from './categorical';
+export { gumbelMax, sampleCategorical, inverseCdf, argmax } from './categorical';
 export {
   remaskingStep,
+  planRemaskingStep,
+  completeRemaskingStep,
+  DecodeList,
   noiseRemovalStep,
   makeProcessor,
   logitsOffset,
   type GatheredLogits,
   type RemaskingStepArgs,
   type RemaskingStepResult,
+  type StepPlan,
+  type StepPlanArgs,
   type StepBuffers,
 } from './remask-step';
 export { BlockSchedule, decoderStep, type DecoderStepArgs } from './decoders';

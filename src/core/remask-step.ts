@@ -1,4 +1,4 @@
-import { sampleCategorical } from './categorical';
+import { inverseCdf } from './categorical';
 import { LogitsProcessor } from './logits';
 import { remdmPosterior, type PosteriorFn } from './posterior';
 import { stepCoefficients, type StepCoefficients } from './sigma';
@@ -31,9 +31,8 @@ export interface StepBuffers {
   confidence: Float32Array;
 }
 
-export interface RemaskingStepArgs {
-  /** [batch, length, vocab] model logits for `ids`; may be null when no editable position is masked. */
-  logits: Float32Array | null;
+/** Everything a step needs except the logits (decided first: see planRemaskingStep). */
+export interface StepPlanArgs {
   /** [batch, length] z_t. */
   ids: Int32Array;
   /** [length] 1 where a position may change (shared by all rows). */
@@ -42,28 +41,51 @@ export interface RemaskingStepArgs {
   confidence: Float32Array;
   batch: number;
   length: number;
-  vocab: number;
   maskId: number;
   /** The step goes from time t down to time s < t. */
   t: number;
   s: number;
   rng: Rng;
   options: Required<SamplerOptions>;
-  /** Reused p_x0 buffers; built from `options` when absent. */
-  processor?: LogitsProcessor;
   /** Testing hook: replaces the shared posterior (to show a wrong one is caught). */
   posterior?: PosteriorFn;
   /** Output buffers (may alias ids/confidence); fresh arrays when absent. */
   out?: StepBuffers;
+  /** Reused decode lists, sized batch * length; fresh when absent. */
+  decodes?: DecodeList;
+}
+
+export interface RemaskingStepArgs extends StepPlanArgs {
+  /** [batch, length, vocab] model logits for `ids`; may be null when no editable position is masked. */
+  logits: Float32Array | null;
+  vocab: number;
+  /** Reused p_x0 buffers; built from `options` when absent. */
+  processor?: LogitsProcessor;
   /** The logits hold only these positions' rows. */
   gathered?: GatheredLogits;
 }
 
-export interface RemaskingStepResult extends StepBuffers {
+/** The positions that unmask in a step, in draw order, each with the uniform its token is drawn with. */
+export class DecodeList {
+  /** Flat indices b * length + l. */
+  readonly at: Int32Array;
+  readonly uniform: Float64Array;
+  count = 0;
+  constructor(capacity: number) {
+    this.at = new Int32Array(capacity);
+    this.uniform = new Float64Array(capacity);
+  }
+}
+
+/** A step with every draw made; only the tokens of `decodes` wait for p_x0 (completeRemaskingStep). */
+export interface StepPlan extends StepBuffers {
+  decodes: DecodeList;
   /** Whether any token changed (if not, a time-free model's logits can be reused). */
   changed: boolean;
   coefficients: StepCoefficients;
 }
+
+export type RemaskingStepResult = StepPlan;
 
 export function makeProcessor(o: Required<SamplerOptions>, vocab: number, maskId: number): LogitsProcessor {
   return new LogitsProcessor(vocab, maskId, o.temperature, o.topK, o.topP);
@@ -76,22 +98,24 @@ function outputs(args: { out?: StepBuffers; batch: number; length: number }): St
 }
 
 /**
- * One ReMDM step z_t → z_s for every row: masked editable positions unmask with the posterior's
- * probability (token drawn from p_x0 by inverse CDF: the same law as the reference's Gumbel-max,
- * one uniform instead of one per vocabulary entry), decoded editable positions are remasked
- * with sigma, context is copied. p_x0 is only computed where a position actually unmasks: the
- * unmask decision does not depend on p_x0 because p_x0 sums to 1 over tokens.
+ * The draws of one ReMDM step z_t → z_s for every row, before any logits: masked editable
+ * positions unmask with the posterior's probability, decoded editable positions are remasked
+ * with sigma, context is copied. The unmask decision does not depend on p_x0 (it sums to 1 over
+ * tokens), so the model is needed only where a position unmasks, and only if one does. Each
+ * unmasking position draws its token's uniform right after its unmask draw: the same sequence of
+ * draws as sampling the token on the spot.
  */
-export function remaskingStep(args: RemaskingStepArgs): RemaskingStepResult {
-  const { logits, ids, editable, confidence, batch, length, vocab, maskId, rng, options } = args;
+export function planRemaskingStep(args: StepPlanArgs): StepPlan {
+  const { ids, editable, confidence, batch, length, maskId, rng, options } = args;
   const posteriorFn = args.posterior ?? remdmPosterior;
-  const processor = args.processor ?? makeProcessor(options, vocab, maskId);
   const coefficients = stepCoefficients(options.strategy as RemaskingStrategyName, options, args.t, args.s);
   const { alphaT, alphaS, sigma, sigmaMax, perPosition } = coefficients;
   const shared = posteriorFn(alphaT, alphaS, sigma);
   // Masked positions use sigma 0 under remdm-conf (their softmax weight is 0).
   const maskedPosterior = perPosition ? posteriorFn(alphaT, alphaS, 0) : shared;
   const out = outputs(args);
+  const decodes = args.decodes ?? new DecodeList(batch * length);
+  decodes.count = 0;
   let changed = false;
 
   for (let b = 0; b < batch; b++) {
@@ -112,18 +136,15 @@ export function remaskingStep(args: RemaskingStepArgs): RemaskingStepResult {
         continue;
       }
       if (id === maskId) {
+        out.ids[j] = maskId;
+        out.confidence[j] = 0;
         if (rng.next() < maskedPosterior.unmask) {
-          if (!logits) throw new Error('remaskingStep: logits are required while positions are masked');
-          const probs = processor.distribution(logits, logitsOffset(args.gathered, b, l, length, vocab));
-          const token = sampleCategorical(probs, vocab, rng);
-          out.ids[j] = token;
+          decodes.at[decodes.count] = j;
+          decodes.uniform[decodes.count++] = rng.next();
           out.state[j] = TokenState.Decoded;
-          out.confidence[j] = probs[token];
           changed = true;
         } else {
-          out.ids[j] = maskId;
           out.state[j] = TokenState.Masked;
-          out.confidence[j] = 0;
         }
         continue;
       }
@@ -144,7 +165,40 @@ export function remaskingStep(args: RemaskingStepArgs): RemaskingStepResult {
       }
     }
   }
-  return { ...out, changed, coefficients };
+  return { ...out, decodes, changed, coefficients };
+}
+
+/**
+ * Draws the planned tokens from p_x0 by inverse CDF with their uniforms (the same law as the
+ * reference's Gumbel-max, one uniform instead of one per vocabulary entry), writing token and
+ * decode-time confidence into the plan's buffers.
+ */
+export function completeRemaskingStep(
+  plan: StepPlan,
+  logits: Float32Array,
+  args: { length: number; vocab: number; processor: LogitsProcessor; gathered?: GatheredLogits },
+): void {
+  const { length, vocab, processor } = args;
+  const { decodes } = plan;
+  for (let k = 0; k < decodes.count; k++) {
+    const j = decodes.at[k];
+    const b = Math.floor(j / length);
+    const probs = processor.distribution(logits, logitsOffset(args.gathered, b, j - b * length, length, vocab));
+    const token = inverseCdf(probs, vocab, decodes.uniform[k]);
+    plan.ids[j] = token;
+    plan.confidence[j] = probs[token];
+  }
+}
+
+/** One whole ReMDM step over given logits: planRemaskingStep, then completeRemaskingStep. */
+export function remaskingStep(args: RemaskingStepArgs): RemaskingStepResult {
+  const plan = planRemaskingStep(args);
+  if (plan.decodes.count > 0) {
+    if (!args.logits) throw new Error('remaskingStep: logits are required while positions are masked');
+    const processor = args.processor ?? makeProcessor(args.options, args.vocab, args.maskId);
+    completeRemaskingStep(plan, args.logits, { length: args.length, vocab: args.vocab, processor, gathered: args.gathered });
+  }
+  return plan;
 }
 
 export interface NoiseRemovalArgs {

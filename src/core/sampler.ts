@@ -2,7 +2,16 @@ import { BlockSchedule, decoderStep } from './decoders';
 import { CancelledError, DiffusionError } from './errors';
 import { isDecoderStrategy, validateSamplerOptions } from './options';
 import type { PosteriorFn } from './posterior';
-import { anyMasked, makeProcessor, noiseRemovalStep, remaskingStep, type GatheredLogits, type StepBuffers } from './remask-step';
+import {
+  anyMasked,
+  completeRemaskingStep,
+  DecodeList,
+  makeProcessor,
+  noiseRemovalStep,
+  planRemaskingStep,
+  type GatheredLogits,
+  type StepBuffers,
+} from './remask-step';
 import { timeGrid, TIME_EPS } from './schedule';
 import type { Denoiser, Frame, Rng, SampleInput, SamplerOptions } from './types';
 
@@ -104,18 +113,33 @@ export async function* sample(
     return positions.subarray(0, count);
   };
 
-  const logitsFor = async (t: number): Promise<{ logits: Float32Array; called: boolean }> => {
-    if (cached && !denoiser.usesTime) return { logits: cached, called: false };
+  // Positions that unmask in this step in any row (ascending): the only logits a ReMDM step reads.
+  const decodingPositions = (decodes: DecodeList): Int32Array => {
+    rowOf.fill(-1);
+    for (let k = 0; k < decodes.count; k++) rowOf[decodes.at[k] % length] = 0;
+    let count = 0;
+    for (let l = 0; l < length; l++) {
+      if (rowOf[l] === 0) {
+        rowOf[l] = count;
+        positions[count++] = l;
+      }
+    }
+    return positions.subarray(0, count);
+  };
+
+  /** Logits for the current ids at `at` (default: every masked position) when the model gathers. */
+  const logitsFor = async (t: number, at?: Int32Array): Promise<{ logits: Float32Array; called: boolean }> => {
+    if (cached && !denoiser.usesTime && !at) return { logits: cached, called: false };
     if (control.isCancelled?.()) throw new CancelledError();
     const t0 = performance.now();
     const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
     let logits: Float32Array;
     let expected = n * vocab;
     if (denoiser.forwardAt) {
-      const at = maskedPositions();
-      gathered = { count: at.length, rowOf };
-      expected = batch * at.length * vocab;
-      logits = await denoiser.forwardAt(ids, batch, length, at, times);
+      const where = at ?? maskedPositions();
+      gathered = { count: where.length, rowOf };
+      expected = batch * where.length * vocab;
+      logits = await denoiser.forwardAt(ids, batch, length, where, times);
     } else {
       logits = await denoiser.forward(ids, batch, length, times);
     }
@@ -124,7 +148,7 @@ export async function* sample(
     if (logits.length !== expected) {
       throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${expected}`);
     }
-    cached = logits;
+    cached = at && denoiser.forwardAt ? null : logits;
     return { logits, called: true };
   };
 
@@ -169,34 +193,25 @@ export async function* sample(
 
   const grid = timeGrid(o.steps, start);
   const totalSteps = o.steps + 1;
+  const decodes = new DecodeList(n);
   for (let i = 0; i < o.steps; i++) {
+    if (control.isCancelled?.()) throw new CancelledError();
     const t = grid[i];
     const s = grid[i + 1];
-    // Under SUBS only masked positions read the logits; with none masked the model is not needed.
-    const needModel = anyMasked(ids, editable, batch, length, maskId);
-    const fetched = needModel ? await logitsFor(t) : null;
-    const t0 = performance.now();
-    const result = remaskingStep({
-      logits: fetched ? fetched.logits : null,
-      ids,
-      editable,
-      confidence,
-      batch,
-      length,
-      vocab,
-      maskId,
-      t,
-      s,
-      rng,
-      options: o,
-      processor,
-      posterior: control.posterior,
-      out: buffers,
-      gathered,
-    });
-    adopt(result.changed);
+    // Every draw first; the model is called only if some position unmasks, and only for those.
+    let t0 = performance.now();
+    const plan = planRemaskingStep({ ids, editable, confidence, batch, length, maskId, t, s, rng, options: o, posterior: control.posterior, out: buffers, decodes });
+    let called = false;
+    if (decodes.count > 0) {
+      samplerMs += performance.now() - t0;
+      const fetched = await logitsFor(t, denoiser.forwardAt ? decodingPositions(decodes) : undefined);
+      called = fetched.called;
+      t0 = performance.now();
+      completeRemaskingStep(plan, fetched.logits, { length, vocab, processor, gathered });
+    }
+    adopt(plan.changed);
     samplerMs += performance.now() - t0;
-    yield frame(i + 1, totalSteps, s, fetched ? fetched.called : false);
+    yield frame(i + 1, totalSteps, s, called);
   }
 
   // Noise removal: argmax wherever a mask survived to t = eps.
