@@ -53,11 +53,17 @@ def main():
                 shutil.copyfile(f, out / f.name)
     for name in ("model.onnx", "model_quantized.onnx"):
         graph = src / "onnx" / name
-        if graph.exists() and INPUT not in [i.name for i in onnx.load(str(graph), load_external_data=False).graph.input]:
-            # Written next to the target and moved into place: the extension may be reading it.
-            tmp = out / "onnx" / (name + ".tmp")
+        if not graph.exists():
+            continue
+        # Written next to the target and moved into place: the extension may be reading it.
+        tmp = out / "onnx" / (name + ".tmp")
+        if INPUT not in [i.name for i in onnx.load(str(graph), load_external_data=False).graph.input]:
             add_positions_head(graph, tmp)
-            tmp.replace(out / "onnx" / name)
+        elif graph.resolve() != (out / "onnx" / name).resolve():
+            shutil.copyfile(graph, tmp)  # already has the input: copied as it is
+        else:
+            continue
+        tmp.replace(out / "onnx" / name)
     print(f"{out}: input {INPUT} added")
 
 

@@ -29,6 +29,7 @@ export interface TorchRun {
 }
 
 export interface TorchRequest {
+  /** A training checkpoint, or a model folder (weights read from its fp32 graph). */
   checkpoint: string;
   ids: Int32Array;
   editable: Uint8Array;
@@ -36,7 +37,8 @@ export interface TorchRequest {
   strategies: BenchStrategy[];
   threads: number;
   seed: number;
-  autocast: 'bf16' | 'none';
+  /** auto: bf16 where the CPU has bf16 arithmetic (as the reference runs), else fp32. */
+  autocast: 'bf16' | 'none' | 'auto';
 }
 
 export function runTorch(script: string, req: TorchRequest): TorchRun {

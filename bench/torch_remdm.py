@@ -4,12 +4,15 @@ Written from the published algorithm (ReMDM, Wang et al. 2025, on MDLM, Sahoo et
 way the reference implementation runs it: every step computes p_x0 over the whole sequence and
 vocabulary (SUBS: the mask logit is -inf), nucleus by a full sort, the ReMDM posterior q_sigma
 as a [batch, length, vocab] tensor, a Gumbel draw over all of it, and p_x0 is reused while z_t
-does not change (MDLM's caching). The model runs under bf16 autocast, as the reference does.
+does not change (MDLM's caching). The model runs under bf16 autocast, as the reference does, where
+the CPU has bf16 arithmetic ("autocast": "auto"; elsewhere bf16 is emulated and fp32 is the fair
+comparison).
 
 Usage: /usr/bin/python3 bench/torch_remdm.py REQUEST.json   (prints one JSON object)
-REQUEST: {"checkpoint", "ids": [...], "editable": [...], "steps", "strategies": [...],
-          "eta", "tOn", "tOff", "alphaOn", "topP", "temperature", "threads", "seed", "autocast": "bf16"|"none"}
-The checkpoint is copied before it is read (the trainer may be replacing it).
+REQUEST: {"checkpoint" (a training checkpoint or a model folder), "ids": [...], "editable": [...], "steps", "strategies": [...],
+          "eta", "tOn", "tOff", "alphaOn", "topP", "temperature", "threads", "seed", "autocast": "bf16"|"none"|"auto"}
+A checkpoint is copied before it is read (the trainer may be replacing it); a model folder's
+weights are read from its fp32 graph, whose initializers keep the parameter names.
 """
 import json
 import shutil
@@ -23,11 +26,23 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training"))
 from model import DiffusionLM, ModelConfig  # noqa: E402
+from train import bf16_is_fast, weights_from_onnx  # noqa: E402
 
 EPS = 1e-5
 
 
 def load(path):
+    """A training checkpoint (copied first: training may be writing it) or a model folder (its fp32 graph's weights)."""
+    path = Path(path)
+    if path.is_dir():
+        c = json.loads((path / "config.json").read_text())
+        config = ModelConfig(vocab_size=c["vocab_size"], max_length=c["max_position_embeddings"], hidden_size=c["hidden_size"],
+                             num_layers=c["num_hidden_layers"], num_heads=c["num_attention_heads"],
+                             mlp_ratio=c["intermediate_size"] // c["hidden_size"], conv_kernel=c["conv_kernel"],
+                             mask_token_id=c["mask_token_id"])
+        model = DiffusionLM(config)
+        model.load_state_dict(weights_from_onnx(path / "onnx" / "model.onnx", model))
+        return model.eval()
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "checkpoint.pt"
         shutil.copyfile(path, copy)
@@ -138,7 +153,8 @@ def main():
     t0 = time.perf_counter()
     model = load(r["checkpoint"])
     load_ms = (time.perf_counter() - t0) * 1000
-    bf16 = r.get("autocast", "bf16") == "bf16"
+    # "auto": bf16 autocast as the reference runs, where the CPU has bf16 arithmetic (else emulated, ~20x slower).
+    bf16 = r.get("autocast", "bf16") == "bf16" or (r.get("autocast") == "auto" and bf16_is_fast(torch.device("cpu")))
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else nullcontext
     with torch.no_grad(), autocast():  # warm-up: first calls pick kernels
         model(torch.tensor(r["ids"], dtype=torch.long)[None])
