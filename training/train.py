@@ -1,9 +1,11 @@
-"""Train the embedded model with the MDLM objective, resumably, on CPU (bf16 autocast) or a GPU.
+"""Train the embedded model with the MDLM objective, resumably, on CPU or a GPU (bf16 autocast where
+the hardware has bf16 arithmetic, else fp32).
 
 Loss: cross-entropy at masked positions weighted by 1/t, t ~ U(eps, 1) drawn antithetically
 across the batch, with the log-linear schedule alpha_t = 1 - t (each token masked with prob. t).
 Usage: python3 train.py --data data --tokenizer runs/tokenizer --out runs/small [--preset small]
-Re-running the same command resumes from OUT/checkpoint.pt.
+Re-running the same command resumes from OUT/checkpoint.pt. `--init-from MODEL_DIR` starts a new
+run from the weights of an exported model folder (its fp32 onnx/model.onnx) instead of at random.
 """
 import argparse
 import json
@@ -20,6 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import DiffusionLM, ModelConfig  # noqa: E402
+from onnx_weights import weights_from_onnx  # noqa: E402
 
 PRESETS = {
     # What the committed model was trained with (2 CPU cores).
@@ -72,6 +75,17 @@ def mdlm_loss(model, x, mask_id, generator):
     return (ce * weights).sum() / (b * n), (logits.argmax(-1) == x[masked]).float().mean()
 
 
+def bf16_is_fast(device) -> bool:
+    """bf16 autocast is 7x faster than fp32 on CPUs with AVX512-BF16 or AMX, and ~20x slower without."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
 def lr_at(step, preset):
     if step < preset["warmup"]:
         return preset["lr"] * (step + 1) / preset["warmup"]
@@ -106,15 +120,23 @@ def main():
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--preset", choices=PRESETS, default="small")
     ap.add_argument("--total-steps", type=int, help="override the preset (may change on resume)")
+    ap.add_argument("--lr", type=float, help="override the preset's peak learning rate")
+    ap.add_argument("--warmup", type=int, help="override the preset's warm-up steps")
+    ap.add_argument("--init-from", type=Path, help="a model folder whose weights start a new run")
     ap.add_argument("--stop-after", type=int, help="stop at this step (for smoke runs)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
+                    help="auto: bf16 autocast where the hardware runs it fast")
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
     args = ap.parse_args()
 
     preset = dict(PRESETS[args.preset])
     if args.total_steps:
         preset["total_steps"] = args.total_steps
+    for key in ("lr", "warmup"):
+        if getattr(args, key) is not None:
+            preset[key] = getattr(args, key)
     torch.set_num_threads(args.threads)
     tokenizer = json.loads((args.tokenizer / "tokenizer.json").read_text())
     vocab = tokenizer["model"]["vocab"]
@@ -131,6 +153,9 @@ def main():
         opt.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
         print(f"resumed at step {state['step']} ({state['tokens']:,} tokens)", flush=True)
+    elif args.init_from:
+        model.load_state_dict(weights_from_onnx(args.init_from / "onnx" / "model.onnx", model))
+        print(f"initialised from {args.init_from}", flush=True)
     rng = random.Random()
     rng.setstate(state["rng"])
     generator = torch.Generator().manual_seed(state["step"])
@@ -151,7 +176,8 @@ def main():
     last_save = time.time()
     window_start, window_tokens, window_loss = time.time(), 0, []
     stop = min(preset["total_steps"], args.stop_after or preset["total_steps"])
-    amp = device.type == "cpu" or torch.cuda.is_bf16_supported()
+    amp = args.precision == "bf16" or (args.precision == "auto" and bf16_is_fast(device))
+    print(f"precision: {'bf16 autocast' if amp else 'fp32'}, {torch.get_num_threads()} thread(s)", flush=True)
     while state["step"] < stop:
         step_start = time.time()
         length = rng.choices([l for l, _ in LENGTHS], [w for _, w in LENGTHS])[0]

@@ -66,3 +66,44 @@ test('parity.mjs fails when the fp32 model does not match PyTorch', { skip }, ()
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a model folder gives its weights back: PyTorch rebuilt from the fp32 graph matches ONNX Runtime, and train.py --init-from starts there', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-weights-'));
+  try {
+    const model = path.join(dir, 'model');
+    assert.equal(exportTiny(model).status, 0);
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8];
+    const script = [
+      'import sys, json, torch',
+      `sys.path.insert(0, ${JSON.stringify(path.join(root, 'training'))})`,
+      'from onnx_weights import model_from_folder',
+      `m = model_from_folder(${JSON.stringify(model)})`,
+      `print(json.dumps(m(torch.tensor([${ids.join(',')}])[None]).flatten().tolist()))`,
+    ].join('\n');
+    const torchRun = spawnSync(python, ['-c', script], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(torchRun.status, 0, torchRun.stderr);
+    const fromTorch: number[] = JSON.parse(torchRun.stdout.trim().split('\n').pop() ?? '[]');
+    const session = await ort.InferenceSession.create(path.join(model, 'onnx', 'model.onnx'));
+    const { logits } = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
+    await session.release();
+    assert.equal(fromTorch.length, logits.data.length);
+    const diff = Math.max(...fromTorch.map((v, i) => Math.abs(v - (logits.data as Float32Array)[i])));
+    assert.ok(diff < 1e-4, `max abs diff ${diff}`);
+
+    // A smoke run from those weights: it says where it started, and a preset of another shape is refused by name.
+    const data = path.join(dir, 'data');
+    fs.mkdirSync(path.join(data, 'train'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'train', 'python.u16'), Buffer.from(Uint16Array.from({ length: 4096 }, (_, i) => 1 + (i % 200)).buffer));
+    const train = (preset: string, out: string) => spawnSync(python, [path.join(root, 'training/train.py'), '--data', data, '--tokenizer', model,
+      '--out', path.join(dir, out), '--preset', preset, '--init-from', model, '--threads', '1'], { encoding: 'utf8', timeout: 120_000 });
+    const smoke = train('smoke', 'run');
+    assert.equal(smoke.status, 0, smoke.stderr);
+    assert.match(smoke.stdout, /initialised from/);
+    assert.ok(fs.existsSync(path.join(dir, 'run', 'checkpoint.pt')));
+    const wrong = train('small', 'wrong');
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.stderr, /no initializer of the right shape for .*embed\.weight/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
