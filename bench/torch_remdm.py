@@ -26,7 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training"))
 from model import DiffusionLM, ModelConfig  # noqa: E402
-from train import bf16_is_fast, weights_from_onnx  # noqa: E402
+from onnx_weights import model_from_folder  # noqa: E402
+from train import bf16_is_fast  # noqa: E402
 
 EPS = 1e-5
 
@@ -35,14 +36,7 @@ def load(path):
     """A training checkpoint (copied first: training may be writing it) or a model folder (its fp32 graph's weights)."""
     path = Path(path)
     if path.is_dir():
-        c = json.loads((path / "config.json").read_text())
-        config = ModelConfig(vocab_size=c["vocab_size"], max_length=c["max_position_embeddings"], hidden_size=c["hidden_size"],
-                             num_layers=c["num_hidden_layers"], num_heads=c["num_attention_heads"],
-                             mlp_ratio=c["intermediate_size"] // c["hidden_size"], conv_kernel=c["conv_kernel"],
-                             mask_token_id=c["mask_token_id"])
-        model = DiffusionLM(config)
-        model.load_state_dict(weights_from_onnx(path / "onnx" / "model.onnx", model))
-        return model.eval()
+        return model_from_folder(path)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "checkpoint.pt"
         shutil.copyfile(path, copy)

@@ -80,7 +80,7 @@ export class DecodeList {
 /** A step with every draw made; only the tokens of `decodes` wait for p_x0 (completeRemaskingStep). */
 export interface StepPlan extends StepBuffers {
   decodes: DecodeList;
-  /** Whether any token changed (if not, a time-free model's logits can be reused). */
+  /** Whether any token changed (unmasked or remasked) in any row. */
   changed: boolean;
   coefficients: StepCoefficients;
 }

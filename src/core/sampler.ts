@@ -22,7 +22,7 @@ export interface SampleResult {
   length: number;
   /** Steps actually run (frames yielded), the noise-removal step included. */
   steps: number;
-  /** Model calls made (steps that reused logits or needed none are not counted). */
+  /** Model calls made (steps where no position unmasked need none). */
   forwardCalls: number;
   /** Time spent waiting on the model. */
   forwardMs: number;
@@ -91,8 +91,7 @@ export async function* sample(
   let forwardCalls = 0;
   let forwardMs = 0;
   let samplerMs = 0;
-  let cached: Float32Array | null = null; // logits for the current ids (time-free models only)
-  let gathered: GatheredLogits | undefined; // the positions `cached` holds, when the model gathers
+  let gathered: GatheredLogits | undefined; // the positions the last logits hold, when the model gathers
   const rowOf = new Int32Array(length);
   const positions = new Int32Array(length);
 
@@ -128,8 +127,8 @@ export async function* sample(
   };
 
   /** Logits for the current ids at `at` (default: every masked position) when the model gathers. */
-  const logitsFor = async (t: number, at?: Int32Array): Promise<{ logits: Float32Array; called: boolean }> => {
-    if (cached && !denoiser.usesTime && !at) return { logits: cached, called: false };
+  // No logits are ever reused: a model call follows a step that changed the ids, or is the first.
+  const logitsFor = async (t: number, at?: Int32Array): Promise<Float32Array> => {
     if (control.isCancelled?.()) throw new CancelledError();
     const t0 = performance.now();
     const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
@@ -148,8 +147,7 @@ export async function* sample(
     if (logits.length !== expected) {
       throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${expected}`);
     }
-    cached = at && denoiser.forwardAt ? null : logits;
-    return { logits, called: true };
+    return logits;
   };
 
   const frame = (step: number, totalSteps: number, t: number, modelCalled: boolean): Frame => ({
@@ -165,27 +163,26 @@ export async function* sample(
   });
 
   // Swap the step's output into the current state, keeping the old arrays as the next output.
-  const adopt = (changed: boolean): void => {
+  const adopt = (): void => {
     const prevIds = ids;
     const prevConf = confidence;
     ids = buffers.ids;
     confidence = buffers.confidence;
     buffers.ids = prevIds;
     buffers.confidence = prevConf;
-    if (changed) cached = null;
   };
 
   if (isDecoderStrategy(o.strategy)) {
     const schedule = new BlockSchedule(editable, o.blockLength, batch, o.steps);
     let steps = 0;
     for (let i = 0; i < o.steps && anyMasked(ids, editable, batch, length, maskId); i++) {
-      const { logits, called } = await logitsFor(1 - i / o.steps);
+      const logits = await logitsFor(1 - i / o.steps);
       const t0 = performance.now();
       const done = decoderStep({ logits, ids, confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: buffers, gathered });
-      adopt(true);
+      adopt();
       samplerMs += performance.now() - t0;
       steps = i + 1;
-      yield frame(steps, done ? steps : o.steps, 1 - steps / o.steps, called);
+      yield frame(steps, done ? steps : o.steps, 1 - steps / o.steps, true);
       if (done) break;
     }
     return { ids, batch, length, steps, forwardCalls, forwardMs, samplerMs };
@@ -201,25 +198,24 @@ export async function* sample(
     // Every draw first; the model is called only if some position unmasks, and only for those.
     let t0 = performance.now();
     const plan = planRemaskingStep({ ids, editable, confidence, batch, length, maskId, t, s, rng, options: o, posterior: control.posterior, out: buffers, decodes });
-    let called = false;
-    if (decodes.count > 0) {
+    const called = decodes.count > 0;
+    if (called) {
       samplerMs += performance.now() - t0;
-      const fetched = await logitsFor(t, denoiser.forwardAt ? decodingPositions(decodes) : undefined);
-      called = fetched.called;
+      const logits = await logitsFor(t, denoiser.forwardAt ? decodingPositions(decodes) : undefined);
       t0 = performance.now();
-      completeRemaskingStep(plan, fetched.logits, { length, vocab, processor, gathered });
+      completeRemaskingStep(plan, logits, { length, vocab, processor, gathered });
     }
-    adopt(plan.changed);
+    adopt();
     samplerMs += performance.now() - t0;
     yield frame(i + 1, totalSteps, s, called);
   }
 
   // Noise removal: argmax wherever a mask survived to t = eps.
   const needModel = anyMasked(ids, editable, batch, length, maskId);
-  const fetched = needModel ? await logitsFor(grid[o.steps]) : null;
+  const logits = needModel ? await logitsFor(grid[o.steps]) : null;
   const t0 = performance.now();
-  const final = noiseRemovalStep({
-    logits: fetched ? fetched.logits : null,
+  noiseRemovalStep({
+    logits,
     ids,
     editable,
     confidence,
@@ -231,8 +227,8 @@ export async function* sample(
     out: buffers,
     gathered,
   });
-  adopt(final.changed);
+  adopt();
   samplerMs += performance.now() - t0;
-  yield frame(totalSteps, totalSteps, 0, fetched ? fetched.called : false);
+  yield frame(totalSteps, totalSteps, 0, needModel);
   return { ids, batch, length, steps: totalSteps, forwardCalls, forwardMs, samplerMs };
 }

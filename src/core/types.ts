@@ -7,7 +7,7 @@
 export interface Denoiser {
   readonly vocabSize: number;
   readonly maskId: number;
-  /** Whether the model is conditioned on the time step (then logits can never be reused). */
+  /** Whether the model is conditioned on the time step (then it is passed each call's t). */
   readonly usesTime: boolean;
   /**
    * Logits for a batch of sequences.
@@ -104,7 +104,7 @@ export interface Frame {
   state: Uint8Array;
   /** Probability the model gave the current token when it was decoded (0 for masked / context). */
   confidence: Float32Array;
-  /** Whether the model was called for this step (false when logits were reused). */
+  /** Whether the model was called for this step (false when no position needed p_x0). */
   modelCalled: boolean;
 }
 
