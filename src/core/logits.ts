@@ -4,15 +4,39 @@ import { selectKth } from './select';
 /** Rounding slack for the nucleus' "cumulative <= p" test. */
 const TOP_P_SLACK = 1e-12;
 
+/**
+ * The nucleus buckets probabilities by the high 32 bits of their float64 (sign, exponent, the top
+ * mantissa bits): for positive numbers that word grows with the value, so `word >>> KEY_SHIFT` is a
+ * monotone key with 2^(20 - KEY_SHIFT) buckets per power of two, read without a log.
+ */
+const KEY_SHIFT = 17;
+const KEYS = 1 << (32 - KEY_SHIFT);
+const HIGH_WORD = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f ? 1 : 0; // little-endian: odd words
+
 /** Scratch buffers for the filters, sized to the vocabulary once and reused every call. */
 export class FilterScratch {
   readonly work: Float64Array;
   readonly order: Int32Array;
   readonly kept: Uint8Array;
+  readonly keys: Uint16Array;
+  /** Mass per key; all zero between calls. */
+  readonly bucketMass = new Float64Array(KEYS);
+  private viewed?: Float64Array;
+  private words: Uint32Array = new Uint32Array(0);
   constructor(readonly size: number) {
     this.work = new Float64Array(size);
     this.order = new Int32Array(size);
     this.kept = new Uint8Array(size);
+    this.keys = new Uint16Array(size);
+  }
+
+  /** A 32-bit view of `a`'s float64s (cached: the processor passes the same array every call). */
+  wordsOf(a: Float64Array): Uint32Array {
+    if (this.viewed !== a) {
+      this.viewed = a;
+      this.words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+    }
+    return this.words;
   }
 }
 
@@ -31,40 +55,96 @@ export function topKFilter(z: Float64Array, n: number, k: number, scratch: Filte
 /**
  * Nucleus (top-p) on a probability vector `probs[0..n)`, in place: in descending order (ties by
  * lower index first), keep while the cumulative mass is <= p, always keep the top token,
- * renormalise. The fast path never sorts (V8's typed-array sort costs ~0.2 us an element, more
- * than the whole softmax): a quickselect weighted by mass finds the cut value and how many of its
- * ties are kept in expected O(n); `exact` sorts the whole vocabulary with the tie rule spelled
- * out. They agree on the kept set except where a cumulative sum lands within rounding (~1e-16) of
- * p + 1e-12, and on the probabilities to rounding.
+ * renormalise. The fast path also takes unnormalised weights (p is then a share of their sum) and
+ * never sorts (V8's typed-array sort costs ~0.2 us an element, more than the whole softmax): one
+ * pass sums the mass per bucket of nearly equal values (8 per power of two, keyed by the float's
+ * bits), the buckets above the cut are kept whole, and a quickselect weighted by mass finds the cut
+ * among the few values of the one bucket it falls in. `exact` sorts the whole vocabulary with the
+ * tie rule spelled out. They agree on the kept set except where a cumulative sum lands within
+ * rounding (~1e-16) of p + 1e-12, and on the probabilities to rounding.
  */
 export function topPFilter(probs: Float64Array, n: number, p: number, scratch: FilterScratch, exact = false): void {
   if (p >= 1) return;
   if (exact) return topPExact(probs, n, p, scratch);
-  const work = scratch.work;
+  const words = scratch.wordsOf(probs);
+  const { keys, bucketMass } = scratch;
+  let minKey = KEYS;
+  let maxKey = -1;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = probs[i];
+    if (v > 0) {
+      total += v;
+      const key = words[2 * i + HIGH_WORD] >>> KEY_SHIFT;
+      keys[i] = key;
+      bucketMass[key] += v;
+      if (key < minKey) minKey = key;
+      if (key > maxKey) maxKey = key;
+    }
+  }
+  keepNucleus(probs, n, (p + TOP_P_SLACK) * total, scratch, minKey, maxKey);
+}
+
+/**
+ * The nucleus over positive weights already in their buckets (scratch.keys and bucketMass, keys
+ * minKey..maxKey in use): keeps the largest while their cumulative sum is <= limit (at least one),
+ * zeroes the rest, and divides the kept ones by their sum. Leaves the buckets empty.
+ * (The bucketing loops are written out where the weights are made: a call per entry costs more.)
+ */
+function keepNucleus(probs: Float64Array, n: number, limit: number, scratch: FilterScratch, minKey: number, maxKey: number): void {
+  const { keys, bucketMass, work } = scratch;
+  // Whole buckets from the top while they fit; the first that does not holds the cut.
+  let before = 0;
+  let cutKey = -1;
+  for (let key = maxKey; key >= minKey; key--) {
+    const m = bucketMass[key];
+    if (m === 0) continue;
+    if (before + m > limit) {
+      cutKey = key;
+      break;
+    }
+    before += m;
+  }
+  if (maxKey >= minKey) bucketMass.fill(0, minKey, maxKey + 1);
+  if (cutKey < 0) {
+    const inv = 1 / before;
+    for (let i = 0; i < n; i++) probs[i] *= inv;
+    return;
+  }
   let count = 0;
-  for (let i = 0; i < n; i++) if (probs[i] > 0) work[count++] = probs[i];
-  const { cut, ties, mass } = nucleusCut(work, count, p + TOP_P_SLACK);
+  for (let i = 0; i < n; i++) if (probs[i] > 0 && keys[i] === cutKey) work[count++] = probs[i];
+  const { cut, ties, mass } = nucleusCut(work, count, limit - before, before === 0);
+  const inv = 1 / (before + mass);
   let tiesLeft = ties;
   for (let i = 0; i < n; i++) {
     const v = probs[i];
-    if (v > cut) probs[i] = v / mass;
-    else if (v === cut && tiesLeft > 0) {
-      probs[i] = v / mass;
-      tiesLeft--;
-    } else probs[i] = 0;
+    let keep = false;
+    if (v > 0) {
+      const key = keys[i];
+      if (key > cutKey) keep = true;
+      else if (key === cutKey) {
+        if (v > cut) keep = true;
+        else if (v === cut && tiesLeft > 0) {
+          keep = true;
+          tiesLeft--;
+        }
+      }
+    }
+    probs[i] = keep ? v * inv : 0;
   }
 }
 
 /**
  * Over positive values a[0..count) (reordered in place): the smallest kept value `cut`, how many
  * entries equal to it are kept, and the kept mass, for the rule "descending, keep while the
- * cumulative sum is <= limit, at least one".
+ * cumulative sum is <= limit" (and at least one when `atLeastOne`: nothing larger was kept before).
+ * Keeping none gives cut Infinity.
  */
-function nucleusCut(a: Float64Array, count: number, limit: number): { cut: number; ties: number; mass: number } {
+function nucleusCut(a: Float64Array, count: number, limit: number, atLeastOne: boolean): { cut: number; ties: number; mass: number } {
   let lo = 0;
   let hi = count - 1;
   let above = 0; // mass of entries known to be kept (all larger than anything in [lo, hi])
-  let keptAbove = 0;
+  let keptAbove = atLeastOne ? 0 : 1; // 0 forces the first entry in
   // The last group accepted whole: a block of larger entries [blockFrom, blockTo), or a pivot's ties.
   let cut = Infinity;
   let ties = 0;
@@ -165,6 +245,11 @@ export class LogitsProcessor {
     readonly topP: number,
     /** Use the full-sort nucleus (for checking the fast path). */
     readonly exactTopP = false,
+    /**
+     * Ids below this may be drawn; the rest are padding rows of the output layer (models round
+     * their vocabulary up to a multiple of 64), never a prediction.
+     */
+    readonly drawable = vocab,
   ) {
     this.probs = new Float64Array(vocab);
     this.scratch = new FilterScratch(vocab);
@@ -182,10 +267,10 @@ export class LogitsProcessor {
       for (let i = 1; i < this.vocab; i++) if (probs[i] > probs[token]) token = i;
       return { token, prob: probs[token] };
     }
-    const { vocab, maskId } = this;
+    const { drawable, maskId } = this;
     let token = -1;
     let max = -Infinity;
-    for (let i = 0; i < vocab; i++) {
+    for (let i = 0; i < drawable; i++) {
       const v = logits[offset + i];
       if (i !== maskId && v > max) {
         max = v;
@@ -197,7 +282,7 @@ export class LogitsProcessor {
     }
     const invT = 1 / this.temperature;
     let sum = 0;
-    for (let i = 0; i < vocab; i++) {
+    for (let i = 0; i < drawable; i++) {
       const v = logits[offset + i];
       if (i !== maskId && v === v) sum += Math.exp((v - max) * invT);
     }
@@ -205,13 +290,13 @@ export class LogitsProcessor {
   }
 
   distribution(logits: Float32Array, offset: number): Float64Array {
-    const { vocab, probs } = this;
+    const { vocab, drawable, probs } = this;
     const invT = 1 / this.temperature;
     let max = -Infinity;
     for (let i = 0; i < vocab; i++) {
       const v = logits[offset + i];
       // NaN is treated as "impossible" rather than poisoning the whole row.
-      const z = i === this.maskId || v !== v ? -Infinity : v * invT;
+      const z = i === this.maskId || i >= drawable || v !== v ? -Infinity : v * invT;
       probs[i] = z;
       if (z > max) max = z;
     }
@@ -226,6 +311,11 @@ export class LogitsProcessor {
       const e = Math.exp(probs[i] - max);
       probs[i] = e;
       sum += e;
+    }
+    // The fast nucleus divides by the mass it keeps, so it needs no normalised input.
+    if (this.topP < 1 && !this.exactTopP) {
+      topPFilter(probs, vocab, this.topP, this.scratch);
+      return probs;
     }
     const inv = 1 / sum;
     for (let i = 0; i < vocab; i++) probs[i] *= inv;

@@ -87,8 +87,8 @@ export interface StepPlan extends StepBuffers {
 
 export type RemaskingStepResult = StepPlan;
 
-export function makeProcessor(o: Required<SamplerOptions>, vocab: number, maskId: number): LogitsProcessor {
-  return new LogitsProcessor(vocab, maskId, o.temperature, o.topK, o.topP);
+export function makeProcessor(o: Required<SamplerOptions>, vocab: number, maskId: number, drawable = vocab): LogitsProcessor {
+  return new LogitsProcessor(vocab, maskId, o.temperature, o.topK, o.topP, false, drawable);
 }
 
 function outputs(args: { out?: StepBuffers; batch: number; length: number }): StepBuffers {

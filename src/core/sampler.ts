@@ -85,7 +85,7 @@ export async function* sample(
   let ids: Int32Array = new Int32Array(n);
   for (let b = 0; b < batch; b++) ids.set(input.ids, b * length);
   let confidence: Float32Array = new Float32Array(n);
-  const processor = makeProcessor(o, vocab, maskId);
+  const processor = makeProcessor(o, vocab, maskId, denoiser.drawableVocabSize ?? vocab);
   const buffers: StepBuffers = { ids: new Int32Array(n), state: new Uint8Array(n), confidence: new Float32Array(n) };
 
   let forwardCalls = 0;

@@ -6,6 +6,11 @@
 /** The model behind the sampler: a bidirectional denoiser over token ids. */
 export interface Denoiser {
   readonly vocabSize: number;
+  /**
+   * Optional: ids at or above this are padding rows of the output layer (the logits are wider
+   * than the tokenizer), never drawn. Default: all of `vocabSize`.
+   */
+  readonly drawableVocabSize?: number;
   readonly maskId: number;
   /** Whether the model is conditioned on the time step (then it is passed each call's t). */
   readonly usesTime: boolean;

@@ -35,6 +35,7 @@ export function withInjectedFault(denoiser: Denoiser, exitThread: () => void, sp
   let calls = 0;
   return {
     vocabSize: denoiser.vocabSize,
+    drawableVocabSize: denoiser.drawableVocabSize,
     maskId: denoiser.maskId,
     usesTime: denoiser.usesTime,
     forward(ids, batch, length, t) {

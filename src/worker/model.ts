@@ -9,6 +9,12 @@ import type { ExecutionProviderSetting, ModelInfo } from './protocol';
 import { OnnxDenoiser } from './session';
 import { TextTokenizer } from './tokenizer';
 
+/**
+ * Models round their output layer up to a multiple of 64 or 128 (ModernBERT 50368 for a 50280-token
+ * tokenizer, LLaDA 126464): rows past the tokenizer are padding. A wider gap means another tokenizer.
+ */
+const MAX_VOCAB_PADDING = 128;
+
 export interface LoadSettings {
   modelDir: string;
   executionProvider: ExecutionProviderSetting;
@@ -42,12 +48,14 @@ export class LoadedModel {
     }
     const denoiser = await OnnxDenoiser.load(folder.onnxFile, maskId, settings);
     try {
-      if (denoiser.vocabSize !== tokenizer.vocabSize) {
+      const padding = denoiser.vocabSize - tokenizer.vocabSize;
+      if (padding < 0 || padding >= MAX_VOCAB_PADDING) {
         throw new InfillError(
           'tokenizer-mismatch',
-          `${tokenizerFile}: the tokenizer has ${tokenizer.vocabSize} tokens but the logits of ${folder.onnxFile} have ${denoiser.vocabSize}; expected the same vocabulary`,
+          `${tokenizerFile}: the tokenizer has ${tokenizer.vocabSize} tokens but the logits of ${folder.onnxFile} have ${denoiser.vocabSize}; expected the same vocabulary (or at most ${MAX_VOCAB_PADDING - 1} padding rows)`,
         );
       }
+      if (padding > 0) denoiser.drawableVocabSize = tokenizer.vocabSize;
       if (folder.config.usesTime && !denoiser.usesTime) {
         throw new InfillError('model-invalid', `${folder.onnxFile}: config.json says "time_conditioning": true but the graph has no time input`);
       }

@@ -37,20 +37,32 @@ function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-export function parseModelConfig(raw: unknown, file: string): ModelConfig {
+/** Hugging Face writes int(1e30) as `model_max_length` when the tokenizer sets no limit. */
+const NO_TOKENIZER_LIMIT = 1e9;
+
+/**
+ * @param tokenizerMaxLength tokenizer_config.json `model_max_length`: the usable length can be
+ * shorter than the position table (RoBERTa: 514 positions, 512 tokens), so the smaller one wins.
+ */
+export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?: unknown): ModelConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new InfillError('model-invalid', `${file}: expected a JSON object`);
   }
   const c = raw as Record<string, unknown>;
   const vocabSize = positiveInt(c.vocab_size);
   if (vocabSize === undefined) throw new InfillError('model-invalid', `${file}: expected a positive integer "vocab_size"`);
-  const maxLength = positiveInt(c.max_position_embeddings) ?? positiveInt(c.max_length) ?? positiveInt(c.n_positions);
-  if (maxLength === undefined) {
+  const positions =
+    positiveInt(c.max_position_embeddings) ?? positiveInt(c.max_length) ?? positiveInt(c.n_positions) ?? positiveInt(c.max_sequence_length);
+  const tokenizerLimit = positiveInt(tokenizerMaxLength);
+  const limits = [positions, tokenizerLimit !== undefined && tokenizerLimit < NO_TOKENIZER_LIMIT ? tokenizerLimit : undefined];
+  const known = limits.filter((n): n is number => n !== undefined);
+  if (known.length === 0) {
     throw new InfillError(
       'model-invalid',
-      `${file}: expected the maximum length as a positive integer "max_position_embeddings", "max_length" or "n_positions"`,
+      `${file}: expected the maximum length as a positive integer "max_position_embeddings", "max_length", "n_positions" or "max_sequence_length" (or "model_max_length" in tokenizer_config.json)`,
     );
   }
+  const maxLength = Math.min(...known);
   let maskTokenId: number | undefined;
   if (c.mask_token_id !== undefined && c.mask_token_id !== null) {
     if (typeof c.mask_token_id !== 'number' || !Number.isInteger(c.mask_token_id) || c.mask_token_id < 0 || c.mask_token_id >= vocabSize) {
@@ -80,7 +92,7 @@ export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
     throw new InfillError('model-missing', `Model folder not found: ${resolved}`);
   }
   const configFile = path.join(resolved, 'config.json');
-  const config = parseModelConfig(readJson(configFile), configFile);
+  const rawConfig = readJson(configFile);
   const tokenizerFile = path.join(resolved, 'tokenizer.json');
   const tokenizerJson = readJson(tokenizerFile);
   if (typeof tokenizerJson !== 'object' || tokenizerJson === null || !('model' in tokenizerJson)) {
@@ -91,6 +103,7 @@ export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
   if (typeof tokenizerConfig !== 'object' || tokenizerConfig === null || Array.isArray(tokenizerConfig)) {
     throw new InfillError('model-invalid', `${tokenizerConfigFile}: expected a JSON object`);
   }
+  const config = parseModelConfig(rawConfig, configFile, (tokenizerConfig as Record<string, unknown>).model_max_length);
   return {
     dir: resolved,
     name: path.basename(resolved),

@@ -106,6 +106,8 @@ export class OnnxDenoiser implements Denoiser {
   readonly usesTime: boolean;
   private onesCache = new BigInt64Array(0);
   private zerosCache = new BigInt64Array(0);
+  /** Set by the loader when the logits are wider than the tokenizer (padding rows, never drawn). */
+  drawableVocabSize?: number;
   forwardMs = 0;
   forwardCalls = 0;
   /** Of forwardMs, the time inside session.run itself (the model's own forward). */

@@ -43,7 +43,7 @@ test('top-p fast path equals the exact full sort (kept sets) on large random voc
   }
 });
 
-test('top-p fast path (weighted selection, no sort) matches the exact sort: same kept set, same probabilities to rounding', () => {
+test('top-p fast path (buckets and weighted selection, no sort) matches the exact sort: same kept set, same probabilities to rounding', () => {
   const rng = createRng(11);
   for (let trial = 0; trial < 30; trial++) {
     const V = 3000;
@@ -54,9 +54,13 @@ test('top-p fast path (weighted selection, no sort) matches the exact sort: same
       const exact = Float64Array.from(fast);
       topPFilter(fast, V, p, new FilterScratch(V));
       topPFilter(exact, V, p, new FilterScratch(V), true);
+      // The fast path on the unnormalised weights (as the processor passes them) gives the same.
+      const weights = Float64Array.from(raw);
+      topPFilter(weights, V, p, new FilterScratch(V));
       for (let i = 0; i < V; i++) {
         assert.equal(fast[i] > 0, exact[i] > 0, `trial ${trial} p ${p} index ${i} kept`);
         assert.ok(Math.abs(fast[i] - exact[i]) <= 1e-14, `trial ${trial} p ${p} index ${i}: ${fast[i]} vs ${exact[i]}`);
+        assert.ok(Math.abs(weights[i] - exact[i]) <= 1e-14, `unnormalised: trial ${trial} p ${p} index ${i}: ${weights[i]} vs ${exact[i]}`);
       }
     }
   }
@@ -89,6 +93,18 @@ test('processor: softmax with temperature, the mask token suppressed, top-k then
   // Offsets address one position inside a [length, vocab] block.
   const two = Float32Array.from([9, 0, 0, 0, 0, 0, 9, 0]);
   assert.equal(argmax(new LogitsProcessor(4, 3, 1, 0, 1).distribution(two, 4), 4), 2);
+});
+
+test('processor: padding rows past the tokenizer (logits wider than the vocabulary) are never drawn', () => {
+  // ids 0-2 are tokens, 3 is the mask, 4-5 are padding with the largest logits.
+  const logits = Float32Array.from([0, Math.log(3), 0, 9, 20, 30]);
+  for (const [topK, topP] of [[0, 1], [2, 1], [0, 0.5]]) {
+    const processor = new LogitsProcessor(6, 3, 1, topK, topP, false, 4);
+    const p = processor.distribution(logits, 0);
+    assert.equal(p[4] + p[5], 0, `top-k ${topK}, top-p ${topP}: ${Array.from(p)}`);
+    assert.equal(processor.best(logits, 0).token, 1);
+  }
+  assert.ok(Math.abs(new LogitsProcessor(6, 3, 1, 0, 1, false, 4).best(logits, 0).prob - 0.6) < 1e-7);
 });
 
 test('processor rejects a position with no finite logit', () => {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InfillError } from '../../src/worker/errors';
 import { LoadedModel, type LoadSettings } from '../../src/worker/model';
+import { parseModelConfig } from '../../src/worker/modelFolder';
 import { checkGraph } from '../../src/worker/session';
 import { copyModel, editJson, embeddedModel, removeDir, renameGraphName } from './fixtures';
 
@@ -173,11 +174,32 @@ test('the mask token must exist in the tokenizer and agree with config.json', as
       assert.match(err.message, /"mask_token_id" is 5 but the tokenizer's mask token "\[MASK\]" is id 8191/);
     },
   );
+  await withBrokenCopy(
+    (dir) => {
+      editJson(path.join(dir, 'config.json'), (c) => delete c.mask_token_id);
+      editJson(path.join(dir, 'tokenizer_config.json'), (c) => delete c.mask_token);
+    },
+    (err) => {
+      assert.equal(err.code, 'model-invalid');
+      assert.match(err.message, /no mask token: expected "mask_token_id" in config\.json or "mask_token" in tokenizer_config\.json/);
+    },
+  );
+});
+
+test('the maximum length is the smaller of config.json\'s position limit and tokenizer_config.json\'s model_max_length', () => {
+  const config = { vocab_size: 10, max_position_embeddings: 514 };
+  assert.equal(parseModelConfig(config, 'config.json', 512).maxLength, 512); // RoBERTa: two positions are offsets
+  assert.equal(parseModelConfig(config, 'config.json', 1e30).maxLength, 514); // Hugging Face's "no limit"
+  assert.equal(parseModelConfig({ vocab_size: 10 }, 'config.json', 256).maxLength, 256);
+  assert.equal(parseModelConfig({ vocab_size: 10, max_sequence_length: 4096 }, 'config.json').maxLength, 4096); // LLaDA
 });
 
 test('config.json without a maximum length, or not JSON, is model-invalid naming config.json', async () => {
   await withBrokenCopy(
-    (dir) => editJson(path.join(dir, 'config.json'), (c) => delete c.max_position_embeddings),
+    (dir) => {
+      editJson(path.join(dir, 'config.json'), (c) => delete c.max_position_embeddings);
+      editJson(path.join(dir, 'tokenizer_config.json'), (c) => delete c.model_max_length);
+    },
     (err) => {
       assert.equal(err.code, 'model-invalid');
       assert.match(err.message, /config\.json: expected the maximum length/);

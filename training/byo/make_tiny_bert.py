@@ -91,23 +91,28 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--reference-dir")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pad-vocab-to", type=int, default=1,
+                    help="round the output layer up to a multiple of this, as ModernBERT and LLaDA do; the padding "
+                         "rows get the largest logits, so a sampler that draws them shows it")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     vocab = vocabulary()
-    shape = BertShape(vocab_size=len(vocab))
+    padded = -(-len(vocab) // args.pad_vocab_to) * args.pad_vocab_to
+    shape = BertShape(vocab_size=padded)
     model = BertForMaskedLM(shape).eval()
     with torch.no_grad():
         model.cls.predictions.bias.normal_(0.0, 0.1)  # non-zero, so a dropped bias would show in parity
+        model.cls.predictions.bias[len(vocab):] = 50.0
     out = Path(args.out_dir)
     (out / "onnx").mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(model_config(shape), indent=2))
     (out / "tokenizer.json").write_text(json.dumps(bert_tokenizer_json(vocab), indent=2))
     (out / "tokenizer_config.json").write_text(json.dumps(tokenizer_config(shape.max_position_embeddings), indent=2))
     if args.reference_dir:
-        ref = fixed_inputs(shape.vocab_size, batch=2, length=64, seed=1234)
+        ref = fixed_inputs(len(vocab), batch=2, length=64, seed=1234)
         with torch.no_grad():
             save_reference(args.reference_dir, ref, model(**ref))
-    export_onnx(model, fixed_inputs(shape.vocab_size, batch=1, length=9, seed=7), out / "onnx" / "model.onnx")
+    export_onnx(model, fixed_inputs(len(vocab), batch=1, length=9, seed=7), out / "onnx" / "model.onnx")
     for name, size in file_sizes(out).items():
         print(f"  {name}: {size / 1e3:.1f} kB")
 
