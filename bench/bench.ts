@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   const p = args.quantized ? 'int8' : 'fp32';
   const print = (s: string) => process.stdout.write(s + '\n');
   print(`# Diffusion Infill bench — ${m.cpu}, ${m.cpus} CPUs, node ${m.node}, onnxruntime-node ${m.onnxruntime}, ${args.threads} threads${m.trainingJobRunning ? ', A TRAINING JOB WAS RUNNING (timings inflated; compare ratios)' : ''}`);
-  print(`Per-step ms: model = session.run; feed = ids in / logits out around it; sampler = posterior, top-p, Gumbel, frame arrays; frames = detokenise + postMessage; other = the rest of the worker's step; deliver = worker -> host latency per frame. step/fwd = worker time / model time. fps cap ${args.maxFramesPerSecond}.\n`);
+  print(`Per-step ms: model = session.run; feed = ids in / logits out around it; sampler = posterior, top-p, categorical draw, frame arrays; frames = detokenise + postMessage; other = the rest of the worker's step; deliver = worker -> host latency per frame. step/fwd = worker time / model time. fps cap ${args.maxFramesPerSecond}.\n`);
   print(`model load (cold, fresh worker): ${main.coldLoadMs.toFixed(0)} ms ${p} (${path.basename(main.info.onnxFile)}), ${other.coldLoadMs.toFixed(0)} ms ${args.quantized ? 'fp32' : 'int8'}\n`);
   print(table(`${main.info.name} ${p}: grid`, CASE_HEADER, gridResults.map(caseRow)));
   print(table(`document size (hole ${TARGET.hole}, editor sends whole text; per step is bounded by the window)`, ['chars', ...CASE_HEADER], docResults.map((r) => [r.documentChars ?? 0, ...caseRow(r)])));

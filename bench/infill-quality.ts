@@ -3,7 +3,7 @@
  * (1-8 token spans cut from files the embedded model never saw, made by make-infill-set.mjs) is
  * filled with its exact token count and compared with the original text.
  * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--json] [CONFIG ...]
- * where CONFIG is strategy:steps[:topP], e.g. `mdlm:32 remdm-loop:64:0.9 confidence-threshold:8`.
+ * where CONFIG is strategy:steps[:topP[:temperature]], e.g. `mdlm:32 remdm-loop:64:0.9 confidence-threshold:8`.
  * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
  * extension sends, steps scaled by each case's token count).
  */
@@ -31,8 +31,13 @@ const presets = args.includes('--presets') ? (args.splice(args.indexOf('--preset
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
   ? PRESETS.map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
   : (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
-      const [strategy, steps, topP] = spec.split(':');
-      const fixed: SamplerOptions = { strategy: strategy as StrategyName, steps: Number(steps ?? 32), topP: Number(topP ?? 1) };
+      const [strategy, steps, topP, temperature] = spec.split(':');
+      const fixed: SamplerOptions = {
+        strategy: strategy as StrategyName,
+        steps: Number(steps ?? 32),
+        topP: Number(topP ?? 1),
+        temperature: Number(temperature ?? 1),
+      };
       return { spec, sampler: () => fixed };
     });
 

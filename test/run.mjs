@@ -1,7 +1,7 @@
 // `npm test`: every suite that can run on this machine, then one closing line CI reads.
 //   1. unit and runtime tests (node's test runner): out/test/{core,worker,cli,training}
 //   2. integration tests inside a real VS Code extension host (code-server + headless Chromium here,
-//      @vscode/test-electron where VS Code can be downloaded)
+//      @vscode/test-electron where VS Code can be downloaded), then the untrusted-workspace suite
 //   3. a UI test driving the installed .vsix as a person would
 // Set DI_SKIP_VSCODE=1 to run only (1).
 import { spawn } from 'node:child_process';
@@ -47,6 +47,7 @@ await run(process.execPath, ['--test', '--test-reporter=tap', ...unitDirs], node
 if (!process.env.DI_SKIP_VSCODE) {
   if (fs.existsSync('test/vscode/run-integration.mjs')) {
     await run(process.execPath, ['test/vscode/run-integration.mjs'], plainCounts('integration'));
+    await run(process.execPath, ['test/vscode/run-integration.mjs', '--untrusted'], plainCounts('integration'));
   }
   for (const [script, label] of [['test/vscode/ui.mjs', 'ui'], ['test/vscode/ui-timeline.mjs', 'ui-timeline']]) {
     if (fs.existsSync(script)) await run(process.execPath, [script], plainCounts(label));

@@ -63,7 +63,10 @@ export async function run(): Promise<void> {
     timeout: Number(process.env.DI_INTEGRATION_TEST_TIMEOUT_MS ?? 120_000),
     grep: process.env.DI_INTEGRATION_GREP,
   });
-  const files = testFiles(__dirname);
+  // The untrusted-workspace suite needs its own window (workspace trust on, a planted model path):
+  // run-integration.mjs --untrusted selects it; the main run leaves it out.
+  const untrusted = path.join(__dirname, 'untrusted');
+  const files = testFiles(__dirname).filter((file) => file.startsWith(untrusted + path.sep) === (process.env.DI_INTEGRATION_SUITE === 'untrusted'));
   for (const file of files) mocha.addFile(file);
   let counts: SuiteCounts;
   try {

@@ -1,5 +1,7 @@
 // Runs the mocha suite (out/test/integration/index.js) inside a real VS Code extension host.
-//   node test/vscode/run-integration.mjs [--workspace DIR] [--timeout-ms N]
+//   node test/vscode/run-integration.mjs [--workspace DIR] [--timeout-ms N] [--untrusted]
+// --untrusted: workspace trust on, a workspace that is not trusted and whose .vscode/settings.json
+//   points the model path and provider elsewhere; runs only test/integration/untrusted/.
 // DI_VSCODE=code-server (default when installed by install.sh): code-server + headless Chromium,
 //   the suite passed through the workbench URL payload (code-server refuses --extensionTestsPath).
 // DI_VSCODE=electron: @vscode/test-electron downloads VS Code (where the internet is reachable).
@@ -12,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { launchBrowser } from './browser.mjs';
 import { ensureBuilt } from './suite-build.mjs';
 import { finish, readResult } from './suite-result.mjs';
-import { codeServerInstalled, makeRunDir, makeWorkspace, repoRoot, sleep, startServer, tail } from './server.mjs';
+import { codeServerInstalled, makeRunDir, makeWorkspace, plantModelSettings, repoRoot, sleep, startServer, tail } from './server.mjs';
 
 /** Same marker as test/integration/index.ts puts on the reporter's lines. */
 const SUITE_LINE_PREFIX = '[suite] ';
@@ -21,6 +23,7 @@ const { values: options } = parseArgs({
   options: {
     workspace: { type: 'string' },
     'timeout-ms': { type: 'string' },
+    untrusted: { type: 'boolean', default: false },
   },
 });
 const timeoutMs = Number(options['timeout-ms'] ?? process.env.DI_INTEGRATION_TIMEOUT_MS ?? 15 * 60_000);
@@ -51,8 +54,9 @@ async function runInCodeServer() {
     return finish(undefined, { exitCode: 1, problem: 'code-server missing: run bash test/vscode/install.sh' });
   }
   ensureBuilt();
-  const runDir = makeRunDir('integration');
+  const runDir = makeRunDir(options.untrusted ? 'integration-untrusted' : 'integration');
   const workspace = path.resolve(options.workspace ?? makeWorkspace(runDir));
+  if (options.untrusted) plantModelSettings(workspace);
   const resultFile = path.join(runDir, 'integration-result.json');
   console.log(`[integration] code-server, run folder ${path.relative(repoRoot, runDir)}, workspace ${workspace}`);
 
@@ -66,7 +70,12 @@ async function runInCodeServer() {
   let closeLog = async () => {};
   try {
     // The extension host inherits the server's environment: that is how the suite finds resultFile.
-    server = await startServer({ runDir, folder: workspace, env: { DI_INTEGRATION_RESULT: resultFile } });
+    server = await startServer({
+      runDir,
+      folder: workspace,
+      env: { DI_INTEGRATION_RESULT: resultFile, ...(options.untrusted ? { DI_INTEGRATION_SUITE: 'untrusted' } : {}) },
+      workspaceTrust: options.untrusted,
+    });
     browser = await launchBrowser(runDir);
     const { page } = browser;
 
@@ -129,3 +138,4 @@ async function runInCodeServer() {
     await server?.stop();
   }
 }
+

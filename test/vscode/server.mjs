@@ -66,6 +66,29 @@ export function makeWorkspace(runDir) {
   return ws;
 }
 
+/**
+ * What a hostile repository would ship: a working model folder of its own (a copy of the embedded
+ * one, so loading it would succeed and show) and workspace settings that point the extension at it
+ * and at the CUDA provider (and one unrestricted setting, to show the file is read).
+ * test/integration/untrusted/ checks neither restricted value is used.
+ */
+export function plantModelSettings(workspace) {
+  const planted = path.join(workspace, '.models', 'planted');
+  fs.cpSync(path.join(repoRoot, 'models', 'mdlm-code-small'), planted, { recursive: true });
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'diffusionInfill.modelPath': planted, 'diffusionInfill.executionProvider': 'cuda', 'diffusionInfill.candidates': 2 }, null, 2),
+  );
+}
+
+/** User settings that turn workspace trust on without asking: a folder nobody trusted opens restricted. */
+export const RESTRICTED_MODE_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -201,9 +224,9 @@ function killTree(pid, signal) {
  * Starts code-server and waits for /healthz.
  * @returns {{ port, baseUrl, runDir, logFile, stop(): Promise<void> }}
  */
-export async function startServer({ runDir, folder, settings = {}, env = {}, startTimeoutMs = 90_000 }) {
+export async function startServer({ runDir, folder, settings = {}, env = {}, startTimeoutMs = 90_000, workspaceTrust = false }) {
   if (!codeServerInstalled()) throw new Error('code-server is not installed: run bash test/vscode/install.sh');
-  writeSettings(runDir, settings);
+  writeSettings(runDir, { ...(workspaceTrust ? RESTRICTED_MODE_SETTINGS : {}), ...settings });
   const configFile = path.join(runDir, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
   const port = await freePort();
@@ -215,7 +238,7 @@ export async function startServer({ runDir, folder, settings = {}, env = {}, sta
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--config', configFile,
     ...commonArgs(runDir),

@@ -1,11 +1,15 @@
 // UI test of the Refinement Timeline on the installed .vsix, driven as a person would: open the
 // panel, run Infill Selection from the palette, check the grid in the webview's DOM, scrub with the
 // mouse and the arrow keys, read the editor's preview from its DOM, close the panel and see the
-// result come back. Screenshots go to test-output/.
+// result come back, reopen it on the finished run and switch to light and high-contrast themes,
+// compare a rerolled run side by side and save the picture with the Export SVG button.
+// Screenshots go to test-output/.
 //   node test/vscode/ui-timeline.mjs   (needs bash test/vscode/install.sh; packages the .vsix if stale)
 // Ends with `ui-timeline: N passed, N failed`; exits non-zero on failure. DI_UI_TIMEOUT_MS bounds the run.
 import assert from 'node:assert/strict';
-import { focusEditor, packageVsix, runCommand, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { focusEditor, packageVsix, runCommand, runCommandAndPick, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
 import { sleep } from './server.mjs';
 
 const STEPS = 16;
@@ -148,6 +152,74 @@ const tests = [
       await page.locator('.tab', { hasText: 'Refinement Timeline' }).waitFor({ state: 'detached', timeout: 15_000 });
       await waitFor(async () => (await previewText(page)) === session.finalPreview, { timeout: 15_000, what: 'the final preview back in the editor' });
       console.log(`    screenshot: ${await screenshot(page, 'ui-timeline-closed')}`);
+    },
+  },
+  {
+    name: 'reopened after the run ended, the panel shows that run; it follows light and high-contrast themes',
+    fn: async (session) => {
+      const { page } = session;
+      assert.ok(session.steps, 'needs the first test');
+      await runCommand(page, 'Diffusion Infill: Show Refinement Timeline');
+      const frame = timelineFrame(page);
+      const rows = frame.locator('.run .grid .row');
+      await waitFor(async () => (await rows.count()) === session.steps, { timeout: 60_000, what: `${session.steps} rows in the reopened panel` });
+      assert.equal(await frame.locator('.run .grid .row.skipped').count(), 0);
+      const masked = rows.first().locator('.cell.masked').first();
+      const look = () => masked.evaluate((el) => {
+        const style = getComputedStyle(el);
+        return `${style.backgroundColor} opacity ${style.opacity} outline ${style.outlineStyle}`;
+      });
+      const looks = { dark: await look() };
+      for (const [theme, bodyClass] of [['Light Modern', 'vscode-light'], ['Dark High Contrast', 'vscode-high-contrast']]) {
+        await runCommandAndPick(page, 'Preferences: Color Theme', theme);
+        await frame.locator(`body.${bodyClass}`).waitFor({ timeout: 15_000 });
+        looks[bodyClass] = await look();
+        console.log(`    ${theme}: masked cell ${looks[bodyClass]}; screenshot: ${await screenshot(page, `ui-timeline-${bodyClass}`)}`);
+      }
+      assert.equal(new Set(Object.values(looks)).size, 3, `each theme draws a masked cell its own way: ${JSON.stringify(looks)}`);
+    },
+  },
+  {
+    name: 'a second run (Reroll) compared side by side, and the Export SVG button saves the picture',
+    fn: async (session) => {
+      const { page } = session;
+      assert.ok(session.steps, 'needs the first test');
+      const frame = timelineFrame(page);
+      await focusEditor(page);
+      await runCommand(page, 'Diffusion Infill: Reroll Infill (New Seed)');
+      await waitFor(async () => (await frame.locator('#run-a option').count()) === 2, { timeout: 60_000, what: 'the rerolled run listed in the panel' });
+      await waitFor(async () => (await statusBarTexts(page)).some((t) => t.includes('Tab accept')), { timeout: 120_000, what: 'the rerolled run to finish' });
+      // Show the first run (#1) and compare it with the reroll (#2), as a person picks them.
+      const labels = await frame.locator('#run-a option').allTextContents();
+      const labelOf = (n) => labels.find((label) => label.startsWith(`#${n} `));
+      await frame.locator('#run-a').selectOption({ label: labelOf(1) });
+      await frame.locator('#run-b').selectOption({ label: labelOf(2) });
+      const grids = frame.locator('.runs.compare .run .grid');
+      await waitFor(async () => (await grids.count()) === 2, { timeout: 15_000, what: 'two grids side by side' });
+      const titles = await frame.locator('.runs.compare .run h2').allTextContents();
+      assert.equal(titles.length, 2);
+      for (const g of [0, 1]) assert.ok((await grids.nth(g).locator('.row').count()) >= STEPS, `grid ${g + 1} rows`);
+      console.log(`    compared: ${JSON.stringify(titles)}; screenshot: ${await screenshot(page, 'ui-timeline-compare')}`);
+
+      await frame.locator('#export-svg').click();
+      // The save dialog (code-server's own file picker) proposes the workspace folder and a name: accept it.
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      const proposed = await waitFor(async () => {
+        const value = await input.inputValue();
+        return value.endsWith('.svg') && value;
+      }, { timeout: 15_000, what: 'the proposed file name' });
+      await page.keyboard.press('Enter');
+      const saved = path.join(session.workspace, path.basename(proposed));
+      await waitFor(() => fs.existsSync(saved) && fs.statSync(saved).size > 0, { timeout: 30_000, what: `${saved} written` });
+      const svg = fs.readFileSync(saved, 'utf8');
+      assert.match(svg, /<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      // Both runs' headings (number, sampler, T, seed) are in the picture.
+      for (const title of titles) {
+        const heading = title.split(' · ').slice(0, 3).join(' · ');
+        assert.ok(svg.includes(heading), `the picture lacks "${heading}"`);
+      }
+      console.log(`    exported ${path.basename(saved)} (${svg.length} bytes)`);
     },
   },
 ];

@@ -9,6 +9,7 @@ import {
   openFile,
   packageVsix,
   paletteEntries,
+  quickPickRow,
   readEditorLines,
   runCommand,
   screenshot,
@@ -73,6 +74,30 @@ const tests = [
     },
   },
   infillSelectionUiTest,
+  {
+    name: 'the status bar: a click picks the Best preset, another pauses, one more resumes',
+    fn: async ({ page }) => {
+      const item = (text) => page.locator('.statusbar-item', { hasText: text }).first();
+      const pick = async (from, label) => {
+        await item(from).click();
+        await quickPickRow(page, label).click({ timeout: 15_000 });
+        await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+      };
+      await pick('Custom', 'Best');
+      await waitFor(async () => (await statusBarTexts(page)).includes('Best'), { what: 'Best in the status bar' });
+      await pick('Best', 'Pause Diffusion Infill');
+      await waitFor(async () => (await statusBarTexts(page)).includes('Diffusion Infill paused'), { what: 'the paused item' });
+      // Paused, a command explains itself and does nothing.
+      await focusEditor(page);
+      const before = await readEditorLines(page);
+      await runCommand(page, 'Diffusion Infill: Infill Selection');
+      await page.locator('.notifications-toasts', { hasText: 'Diffusion Infill is paused' }).waitFor({ timeout: 15_000 });
+      assert.deepEqual(await readEditorLines(page), before);
+      console.log(`    screenshot: ${await screenshot(page, 'ui-paused')}`);
+      await item('Diffusion Infill paused').click();
+      await waitFor(async () => (await statusBarTexts(page)).includes('Best'), { what: 'Best back after one click' });
+    },
+  },
 ];
 
 const watchdog = setTimeout(() => {
