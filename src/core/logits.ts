@@ -67,7 +67,7 @@ export function topPFilter(probs: Float64Array, n: number, p: number, scratch: F
   if (p >= 1) return;
   if (exact) return topPExact(probs, n, p, scratch);
   const words = scratch.wordsOf(probs);
-  const { keys, bucketMass } = scratch;
+  const { keys, bucketMass, work } = scratch;
   let minKey = KEYS;
   let maxKey = -1;
   let total = 0;
@@ -82,17 +82,7 @@ export function topPFilter(probs: Float64Array, n: number, p: number, scratch: F
       if (key > maxKey) maxKey = key;
     }
   }
-  keepNucleus(probs, n, (p + TOP_P_SLACK) * total, scratch, minKey, maxKey);
-}
-
-/**
- * The nucleus over positive weights already in their buckets (scratch.keys and bucketMass, keys
- * minKey..maxKey in use): keeps the largest while their cumulative sum is <= limit (at least one),
- * zeroes the rest, and divides the kept ones by their sum. Leaves the buckets empty.
- * (The bucketing loops are written out where the weights are made: a call per entry costs more.)
- */
-function keepNucleus(probs: Float64Array, n: number, limit: number, scratch: FilterScratch, minKey: number, maxKey: number): void {
-  const { keys, bucketMass, work } = scratch;
+  const limit = (p + TOP_P_SLACK) * total;
   // Whole buckets from the top while they fit; the first that does not holds the cut.
   let before = 0;
   let cutKey = -1;

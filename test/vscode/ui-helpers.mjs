@@ -138,14 +138,13 @@ export function quickPickRow(page, label) {
 
 /** Runs a command that asks with a quick pick (e.g. Preferences: Color Theme), then picks `choice` by typing it. */
 export async function runCommandAndPick(page, title, choice) {
-  const rowLabelled = (label) => quickPickRow(page, label);
   await openPalette(page, title);
   // Similar commands can rank above it (Browse Color Themes in Marketplace): click the exact one.
-  await rowLabelled(title).click({ timeout: 15_000 });
+  await quickPickRow(page, title).click({ timeout: 15_000 });
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await waitFor(async () => (await input.isVisible()) && !(await input.inputValue()).startsWith('>'), { timeout: 15_000, what: `the pick of "${title}"` });
   await input.fill(choice);
-  await rowLabelled(choice).click({ timeout: 15_000 });
+  await quickPickRow(page, choice).click({ timeout: 15_000 });
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
 }
 

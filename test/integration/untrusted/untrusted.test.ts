@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import { after, before, describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../../src/editor/extension';
 import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings } from '../helpers';
+import { REPO_ROOT } from '../reliability/report';
 
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const EMBEDDED = path.join(REPO_ROOT, 'models', 'mdlm-code-small');
 /** Set by test/vscode/server.mjs plantModelSettings beside the restricted settings. */
 const PLANTED_CANDIDATES = 2;
