@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SamplerOptions, StrategyName } from '../src/core/types';
-import { WorkerClient } from '../src/worker/client';
+import { WorkerClient } from '../src/host/client';
 import { PRESETS } from '../src/core/presets';
 
 interface Case { domain: string; length: number; left: string; answer: string; right: string }

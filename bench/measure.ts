@@ -1,7 +1,7 @@
 /** Runs one bench case through the real worker thread and splits its time per step. */
 import type { SamplerOptions } from '../src/core/types';
-import type { WorkerClient } from '../src/worker/client';
-import type { DoneMessage, FrameMessage } from '../src/worker/protocol';
+import type { WorkerClient } from '../src/host/client';
+import type { DoneMessage, FrameMessage } from '../src/protocol/protocol';
 import type { GridCase } from './args';
 import type { Workload } from './workload';
 

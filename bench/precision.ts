@@ -3,7 +3,7 @@
  * argmax token (over the vocabulary, mask excluded) agrees with fp32's at masked positions.
  */
 import path from 'node:path';
-import { OnnxDenoiser } from '../src/worker/session';
+import { OnnxDenoiser } from '../src/worker/onnxDenoiser';
 
 export interface PrecisionResult {
   length: number;

@@ -4,7 +4,7 @@
  * the JavaScript side adds (sampler arithmetic, frame arrays, generator), on a quiet clock.
  */
 import { createRng, sample, type Denoiser, type SamplerOptions } from '../src/core';
-import type { OnnxDenoiser } from '../src/worker/session';
+import type { OnnxDenoiser } from '../src/worker/onnxDenoiser';
 import type { BenchStrategy } from './args';
 import { BENCH_SAMPLER } from './measure';
 import type { Workload } from './workload';

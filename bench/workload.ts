@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { planSpans, type Segment } from '../src/core';
-import type { TextTokenizer } from '../src/worker/tokenizer';
+import type { TextTokenizer } from '../src/protocol/tokenizer';
 
 /** The repository's own TypeScript: tracked, always present, code like the model was trained on. */
 export function corpusText(repoRoot: string): string {

@@ -1,7 +1,7 @@
 // Scratch probe behind a figure in bench/RESULTS.md. Needs the compiled tree: npx tsc -p tsconfig.test.json
 const ROOT = require('node:path').resolve(__dirname, '../..');
 // fp32 positions graph: forwardAt rows equal the full graph's rows; timing of both.
-const { OnnxDenoiser } = require(ROOT + '/out/src/worker/session.js');
+const { OnnxDenoiser } = require(ROOT + '/out/src/worker/onnxDenoiser.js');
 (async () => {
   const s = { executionProvider: 'cpu', threads: 2 };
   for (const name of ['model.onnx', 'model_quantized.onnx']) {

@@ -1,7 +1,7 @@
 // Scratch probe behind a figure in bench/RESULTS.md. Needs the compiled tree: npx tsc -p tsconfig.test.json
 const ROOT = require('node:path').resolve(__dirname, '../..');
-const { OnnxDenoiser } = require(ROOT + '/out/src/worker/session.js');
-const { TextTokenizer } = require(ROOT + '/out/src/worker/tokenizer.js');
+const { OnnxDenoiser } = require(ROOT + '/out/src/worker/onnxDenoiser.js');
+const { TextTokenizer } = require(ROOT + '/out/src/protocol/tokenizer.js');
 const { readModelFolder } = require(ROOT + '/out/src/worker/modelFolder.js');
 const { WorkloadBuilder, corpusText } = require(ROOT + '/out/bench/workload.js');
 const { replayOverhead } = require(ROOT + '/out/bench/replay.js');

@@ -1,6 +1,6 @@
 /** Command-line parsing for `diffusion-infill`: pure, so every flag and every error can be tested. */
 import type { SamplerOptions, StrategyName } from '../core/types';
-import type { ExecutionProviderSetting } from '../worker/protocol';
+import type { ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
 

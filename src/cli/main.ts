@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parsePlaceholders } from '../core';
 import type { SamplerOptions, Segment } from '../core/types';
-import { WorkerClient } from '../worker/client';
-import type { FrameMessage } from '../worker/protocol';
+import { WorkerClient } from '../host/client';
+import type { FrameMessage } from '../protocol/protocol';
 import { parseArgs, USAGE, UsageError } from './args';
 
 /** The embedded model, next to the bundle's folder (dist/../models). */

@@ -1,7 +1,7 @@
 /** What `activate()` returns: the hooks the integration tests use (no globals). */
 import type * as vscode from 'vscode';
-import type { InfillRequest, ModelInfo, TokenView } from '../worker/protocol';
-import type { WorkerClient } from '../worker/client';
+import type { InfillRequest, ModelInfo, TokenView } from '../protocol/protocol';
+import type { WorkerClient } from '../host/client';
 import type { Session } from './session';
 import type { TimelineRun } from './timeline/model';
 import type { StepPayload } from './timeline/payload';

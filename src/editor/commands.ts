@@ -3,7 +3,7 @@
  * `diffusionInfill.name`. Starting commands only read the document; the one write is Accept.
  */
 import * as vscode from 'vscode';
-import type { InfillRequest } from '../worker/protocol';
+import type { InfillRequest } from '../protocol/protocol';
 import type { Ctx } from './ctx';
 import type { OffsetRange } from './holes';
 import { findPlaceholders } from './placeholders';

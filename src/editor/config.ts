@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_SAMPLER_OPTIONS, validateSamplerOptions } from '../core/options';
 import type { SamplerOptions, StrategyName } from '../core/types';
 import { PRESET_SETTINGS, type PresetSetting } from '../core/presets';
-import type { ExecutionProviderSetting } from '../worker/protocol';
+import type { ExecutionProviderSetting } from '../protocol/protocol';
 import { resolveModelPath, settingForTrust } from './trust';
 
 export const SECTION = 'diffusionInfill';

@@ -4,13 +4,13 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkerClient } from '../worker/client';
-import type { ModelInfo } from '../worker/protocol';
+import { WorkerClient } from '../host/client';
+import type { ModelInfo } from '../protocol/protocol';
 import { Config, MODEL_KEYS, type LoadSettings } from './config';
 import { SessionManager } from './sessions';
 import { StatusBar } from './status';
 import { ModeStatus } from './modeStatus';
-import type { InfillRequest } from '../worker/protocol';
+import type { InfillRequest } from '../protocol/protocol';
 import { TimelineController } from './timeline/controller';
 import { TokenCounter } from './tokenCounter';
 

@@ -3,7 +3,7 @@
  * request shrink once it is written. Pure: no `vscode`.
  */
 import type { Segment } from '../core/types';
-import type { InfillRequest } from '../worker/protocol';
+import type { InfillRequest } from '../protocol/protocol';
 import type { Candidate } from './candidates';
 
 export type PartUnit = 'word' | 'line';

@@ -10,7 +10,7 @@
  */
 import * as vscode from 'vscode';
 import { TokenState } from '../core/types';
-import type { TokenView } from '../worker/protocol';
+import type { TokenView } from '../protocol/protocol';
 import { previewRuns } from './previewText';
 
 /** The most runs drawn per hole; more are merged into the last one (text unchanged). */

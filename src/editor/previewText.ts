@@ -4,7 +4,7 @@
  * and a masked token as a block glyph. Pure: no `vscode`.
  */
 import { TokenState } from '../core/types';
-import type { TokenView } from '../worker/protocol';
+import type { TokenView } from '../protocol/protocol';
 
 export const MASK_GLYPH = '░';
 export const NEWLINE_GLYPH = '↵';

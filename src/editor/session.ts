@@ -13,8 +13,8 @@
  */
 import * as vscode from 'vscode';
 import { TokenState } from '../core/types';
-import type { DoneMessage, FrameMessage, InfillRequest, ModelInfo, TokenView } from '../worker/protocol';
-import type { InfillHandle } from '../worker/client';
+import type { DoneMessage, FrameMessage, InfillRequest, ModelInfo, TokenView } from '../protocol/protocol';
+import type { InfillHandle } from '../host/client';
 import { moveThroughChanges, type OffsetRange, type TextChange } from './holes';
 import { toEol } from './text';
 import { candidateLabel, cycleIndex, uniqueCandidates, type Candidate } from './candidates';

@@ -4,7 +4,7 @@
  * editor closes, and keeps the context keys and the status bar in step.
  */
 import * as vscode from 'vscode';
-import type { InfillRequest, TokenView } from '../worker/protocol';
+import type { InfillRequest, TokenView } from '../protocol/protocol';
 import type { OffsetRange } from './holes';
 import { PreviewRenderer } from './preview';
 import { failureMessage } from './errorText';

@@ -1,6 +1,6 @@
 /** The status bar item: model, execution provider, progress of the current run, and its speed. */
 import * as vscode from 'vscode';
-import type { ModelInfo } from '../worker/protocol';
+import type { ModelInfo } from '../protocol/protocol';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('diffusionInfill.status', vscode.StatusBarAlignment.Right, 100);

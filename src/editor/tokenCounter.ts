@@ -1,11 +1,13 @@
 /**
  * Counts a selection's tokens with the model's own tokenizer (the "selection" length policy), read
  * from the model folder on first use. Falls back to a character estimate if the tokenizer cannot be
- * read; the model load that follows reports the real problem.
+ * read; the model load that follows reports the real problem. The tokenizer module is the worker's
+ * own (src/protocol, shared on purpose): counting here needs no loaded model and no round trip, at
+ * the price of one copy of @huggingface/tokenizers in dist/extension.js besides dist/worker.js's.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TextTokenizer } from '../worker/tokenizer';
+import { TextTokenizer } from '../protocol/tokenizer';
 import { estimateTokens, toLf } from './text';
 
 /** Longer selections are estimated (about 15,000 tokens; no model window here is near that). */

@@ -4,7 +4,7 @@
  */
 import { TokenState, type Frame } from '../core/types';
 import { groupPieces, type TokenBytesSource } from './pieces';
-import type { TokenView } from './protocol';
+import type { TokenView } from '../protocol/protocol';
 
 export interface HoleSpan {
   start: number;

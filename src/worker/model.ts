@@ -3,11 +3,11 @@
  * with each other (vocabulary size, mask token).
  */
 import path from 'node:path';
-import { InfillError } from './errors';
+import { InfillError } from '../protocol/errors';
 import { readModelFolder } from './modelFolder';
-import type { ExecutionProviderSetting, ModelInfo } from './protocol';
-import { OnnxDenoiser } from './session';
-import { TextTokenizer } from './tokenizer';
+import type { ExecutionProviderSetting, ModelInfo } from '../protocol/protocol';
+import { OnnxDenoiser } from './onnxDenoiser';
+import { TextTokenizer } from '../protocol/tokenizer';
 
 /**
  * Models round their output layer up to a multiple of 64 or 128 (ModernBERT 50368 for a 50280-token

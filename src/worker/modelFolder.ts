@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InfillError } from './errors';
+import { InfillError } from '../protocol/errors';
 
 export interface ModelConfig {
   /** From config.json `mask_token_id`; undefined when the tokenizer config's `mask_token` decides. */

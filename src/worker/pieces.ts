@@ -3,7 +3,7 @@
  * one character (an emoji, a CJK ideograph) across tokens; such tokens become one piece, so the
  * editor never draws half a character, and the pieces' texts join to the decoded text.
  */
-import { endsInsideUtf8Char } from './byteLevel';
+import { endsInsideUtf8Char } from '../protocol/byteLevel';
 
 export interface Piece {
   /** Token positions [start, end) within the run. */

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExecutionProviderSetting } from './protocol';
+import type { ExecutionProviderSetting } from '../protocol/protocol';
 
 export interface PlatformFacts {
   platform: NodeJS.Platform;

@@ -3,11 +3,11 @@
  * and stream throttled frames. The `done` texts are exactly what the last frame showed.
  */
 import { createRng, planSpans, sample, type Frame, type Rng, type SpanPlan } from '../core';
-import { InfillError } from './errors';
+import { InfillError } from '../protocol/errors';
 import { withInjectedFault } from './faults';
 import { frameHoles, FrameThrottle, holeTexts } from './frames';
 import type { LoadedModel } from './model';
-import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from './protocol';
+import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from '../protocol/protocol';
 
 /** Most samples one request may draw in its batch. */
 export const MAX_SAMPLES = 64;

@@ -3,9 +3,9 @@
  * one model at a time, one infill at a time (a new infill cancels the running one), and every
  * failure answered with an `error` message carrying a code.
  */
-import { errorCodeOf, InfillError, messageOf } from './errors';
+import { errorCodeOf, InfillError, messageOf } from '../protocol/errors';
 import { LoadedModel } from './model';
-import type { HostToWorker, InfillMessage, LoadMessage, WorkerToHost } from './protocol';
+import type { HostToWorker, InfillMessage, LoadMessage, WorkerToHost } from '../protocol/protocol';
 import { runInfill } from './runner';
 
 interface ActiveRun {

@@ -3,7 +3,7 @@
  * through the protocol in protocol.ts. Nothing thrown here is lost: it becomes an `error` message.
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
-import type { HostToWorker } from './protocol';
+import type { HostToWorker } from '../protocol/protocol';
 import { WorkerService } from './service';
 
 if (isMainThread || !parentPort) throw new Error('dist/worker.js runs only as a worker thread');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InfillRequest } from '../../src/worker/protocol';
+import type { InfillRequest } from '../../src/protocol/protocol';
 import { candidatesAfterPartial, dropHole, nextLine, nextWord, rangesAfterOwnEdit, requestAfterPartial } from '../../src/editor/partialAccept';
 
 test('next word: blanks plus a word, a punctuation run, or a line break with indentation', () => {

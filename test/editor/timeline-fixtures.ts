@@ -1,6 +1,6 @@
 // A small recorded run for the timeline's unit tests: 4 steps of one 3-token hole, step 3 remasks.
 import { TokenState } from '../../src/core/types';
-import type { TokenView } from '../../src/worker/protocol';
+import type { TokenView } from '../../src/protocol/protocol';
 import { TimelineRecorder, type RunMeta } from '../../src/editor/timeline/model';
 
 export const M = (): TokenView => ({ text: '', state: TokenState.Masked, confidence: 0 });

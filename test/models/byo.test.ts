@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WorkerClient } from '../../src/worker/client';
+import { WorkerClient } from '../../src/host/client';
 import { repoRoot, workerScript } from '../worker/fixtures';
 
 const byo = path.join(repoRoot, 'training', 'byo');

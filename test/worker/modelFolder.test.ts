@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { InfillError } from '../../src/worker/errors';
+import { InfillError } from '../../src/protocol/errors';
 import { LoadedModel, type LoadSettings } from '../../src/worker/model';
 import { parseModelConfig } from '../../src/worker/modelFolder';
-import { checkGraph } from '../../src/worker/session';
+import { checkGraph } from '../../src/worker/onnxDenoiser';
 import { copyModel, editJson, embeddedModel, removeDir, renameGraphName } from './fixtures';
 
 const settings = (modelDir: string): LoadSettings => ({ modelDir, executionProvider: 'cpu', quantized: false, threads: 1 });

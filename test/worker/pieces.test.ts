@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModelFolder } from '../../src/worker/modelFolder';
 import { groupPieces } from '../../src/worker/pieces';
-import { TextTokenizer } from '../../src/worker/tokenizer';
-import { endsInsideUtf8Char } from '../../src/worker/byteLevel';
+import { TextTokenizer } from '../../src/protocol/tokenizer';
+import { endsInsideUtf8Char } from '../../src/protocol/byteLevel';
 import { embeddedModel } from './fixtures';
 
 const folder = readModelFolder(embeddedModel, false);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LoadedModel } from '../../src/worker/model';
 import { runInfill } from '../../src/worker/runner';
-import { OnnxDenoiser } from '../../src/worker/session';
+import { OnnxDenoiser } from '../../src/worker/onnxDenoiser';
 import { removeDir, repoRoot } from './fixtures';
 
 const python = '/usr/bin/python3';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { TextTokenizer } from '../../src/worker/tokenizer';
+import { TextTokenizer } from '../../src/protocol/tokenizer';
 import { embeddedModel } from './fixtures';
 
 const read = (dir: string, file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));

@@ -3,9 +3,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePlaceholders } from '../../src/core';
-import { WorkerClient } from '../../src/worker/client';
-import type { InfillError } from '../../src/worker/errors';
-import type { FrameMessage, InfillRequest } from '../../src/worker/protocol';
+import { WorkerClient } from '../../src/host/client';
+import type { InfillError } from '../../src/protocol/errors';
+import type { FrameMessage, InfillRequest } from '../../src/protocol/protocol';
 import { TokenState } from '../../src/core/types';
 import { copyModel, embeddedModel, removeDir, workerScript } from './fixtures';
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TokenView } from '../../worker/protocol';
+import type { TokenView } from '../../protocol/protocol';
 import type { Session } from '../session';
 import { frameAt, runTitle, type RunMeta, type TimelineRun, TimelineRecorder } from './model';
 import { TimelinePanel } from './panel';

@@ -9,7 +9,7 @@
  * marked as such (never invented).
  */
 import { TokenState } from '../../core/types';
-import type { TokenView } from '../../worker/protocol';
+import type { TokenView } from '../../protocol/protocol';
 
 /** What a run was asked to do (shown in the panel and the exported picture). */
 export interface RunMeta {

@@ -5,8 +5,8 @@
  * that first reloads the last model.
  */
 import { Worker } from 'node:worker_threads';
-import { InfillError } from './errors';
-import type { DoneMessage, FrameMessage, HostToWorker, InfillRequest, LoadMessage, ModelInfo, WorkerToHost } from './protocol';
+import { InfillError } from '../protocol/errors';
+import type { DoneMessage, FrameMessage, HostToWorker, InfillRequest, LoadMessage, ModelInfo, WorkerToHost } from '../protocol/protocol';
 
 /** How long dispose() waits for the worker to exit by itself. */
 const DISPOSE_TIMEOUT_MS = 30_000;

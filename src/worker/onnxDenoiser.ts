@@ -5,8 +5,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Denoiser } from '../core/types';
-import { InfillError, messageOf } from './errors';
-import type { ExecutionProviderSetting } from './protocol';
+import { InfillError, messageOf } from '../protocol/errors';
+import type { ExecutionProviderSetting } from '../protocol/protocol';
 import { chooseProvider, providerFacts } from './provider';
 
 /** Graph input names accepted as the diffusion time (float32 [batch]). */
