@@ -1,11 +1,13 @@
 /** Command-line parsing for `diffusion-infill`: pure, so every flag and every error can be tested. */
+import { DEFAULT_HOLE_LENGTH } from '../core/placeholders';
 import type { SamplerOptions, StrategyName } from '../core/types';
 import type { ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
 
 Fills the holes in TEXT (or standard input) with a masked diffusion language model.
-Holes are written [MASK] (default length) or [MASK:n] (n tokens).
+Holes are written [MASK:n] (exactly n tokens), [MASK:..n] (at most n) or [MASK] (at most
+--max-tokens); \[MASK is a literal [MASK.
 
 Options:
   --model DIR         model folder (default: the embedded mdlm-code-small)
@@ -20,6 +22,7 @@ Options:
   --temperature X     logit temperature
   --seed N            random seed (default: random; printed with --json)
   --samples K         K independent samples in one batch (default 1)
+  --max-tokens N      bound for a [MASK] written without a length (default 16)
   --provider P        auto, cpu, cuda, dml, coreml (default auto)
   --threads N         intra-op threads (default: the runtime's choice)
   --quantized         use onnx/model_quantized.onnx when present
@@ -35,6 +38,8 @@ export interface CliOptions {
   sampler: Partial<SamplerOptions>;
   seed?: number;
   samples: number;
+  /** Bound for a bare `[MASK]`. */
+  maxTokens: number;
   provider: ExecutionProviderSetting;
   threads: number;
   quantized: boolean;
@@ -57,7 +62,7 @@ function number(flag: string, raw: string | undefined, integer: boolean): number
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { help: false, sampler: {}, samples: 1, provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
+  const o: CliOptions = { help: false, sampler: {}, samples: 1, maxTokens: DEFAULT_HOLE_LENGTH, provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
   const texts: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -94,6 +99,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--samples': {
         o.samples = number(flag, value(), true);
         if (o.samples < 1) throw new UsageError(`--samples must be >= 1, got ${o.samples}`);
+        break;
+      }
+      case '--max-tokens': {
+        o.maxTokens = number(flag, value(), true);
+        if (o.maxTokens < 1) throw new UsageError(`--max-tokens must be >= 1, got ${o.maxTokens}`);
         break;
       }
       case '--threads': {

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parsePlaceholders } from '../core';
+import { DiffusionError, parsePlaceholders } from '../core';
 import type { SamplerOptions, Segment } from '../core/types';
 import { WorkerClient } from '../host/client';
 import type { FrameMessage } from '../protocol/protocol';
@@ -31,6 +31,16 @@ function fillText(segments: Segment[], holes: string[]): string {
   return segments.map((s) => (s.kind === 'text' ? s.text : holes[h++] ?? '')).join('');
 }
 
+/** The text's segments; a malformed placeholder is the user's to fix (exit 2). */
+function placeholderSegments(text: string, maxTokens: number): Segment[] {
+  try {
+    return parsePlaceholders(text, { defaultMaxTokens: maxTokens });
+  } catch (err) {
+    if (err instanceof DiffusionError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
   if (opts.help) {
@@ -39,8 +49,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (opts.text === undefined && process.stdin.isTTY) throw new UsageError('no TEXT given (pass it as an argument or on standard input)');
   const text = opts.text ?? fs.readFileSync(0, 'utf8');
-  const segments = parsePlaceholders(text);
-  if (!segments.some((s) => s.kind === 'hole')) throw new UsageError('the text has no holes: write [MASK] or [MASK:n] where text should be filled in');
+  const segments = placeholderSegments(text, opts.maxTokens);
+  if (!segments.some((s) => s.kind === 'hole')) throw new UsageError('the text has no holes: write [MASK], [MASK:n] or [MASK:..n] where text should be filled in');
 
   const modelDir = path.resolve(opts.modelDir ?? DEFAULT_MODEL_DIR);
   const sampler = { strategy: 'remdm-loop', ...recommendedSampler(modelDir), ...opts.sampler } as SamplerOptions;

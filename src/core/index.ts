@@ -33,4 +33,16 @@ export {
 export { BlockSchedule, decoderStep, type DecoderStepArgs } from './decoders';
 export { sample, type SampleResult, type SampleControl } from './sampler';
 export { planSpans, type TokenizerPort, type SpanPlan, type PlanOptions } from './span';
-export { parsePlaceholders, DEFAULT_HOLE_LENGTH } from './placeholders';
+export {
+  parsePlaceholders,
+  findPlaceholders,
+  literalText,
+  holeTokens,
+  lineColumn,
+  DEFAULT_HOLE_LENGTH,
+  MASK_PLACEHOLDER,
+  type HoleSize,
+  type PlaceholderHole,
+  type ParsedPlaceholders,
+  type PlaceholderOptions,
+} from './placeholders';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { InfillRequest } from '../protocol/protocol';
 import type { Ctx } from './ctx';
 import type { OffsetRange } from './holes';
-import { findPlaceholders } from './placeholders';
+import { findPlaceholders, holeTokens } from '../core/placeholders';
 import { randomSeed, type Session } from './session';
 import { buildSegments, toLf, type HoleSpec } from './text';
 import { samplerFor } from './presets';
@@ -134,17 +134,24 @@ export function infillPlaceholders(ctx: Ctx): Cmd {
     const scopes = editor.selections.filter((s) => !s.isEmpty);
     const areas = scopes.length > 0 ? offsetsOf(document, scopes) : [{ start: 0, end: text.length }];
     const found: HoleSpec[] = [];
+    const escapes: number[] = [];
     for (const area of areas) {
-      for (const p of findPlaceholders(text.slice(area.start, area.end), patterns, ctx.config.placeholderDefaultLength)) {
-        found.push({ start: area.start + p.start, end: area.start + p.end, length: p.length });
+      let parsed;
+      try {
+        parsed = findPlaceholders(text, { patterns, defaultMaxTokens: ctx.config.placeholderDefaultLength, from: area.start, to: area.end });
+      } catch (err) {
+        warn(err instanceof Error ? err.message : String(err));
+        return undefined;
       }
+      for (const p of parsed.holes) found.push({ start: p.start, end: p.end, length: holeTokens(p.size) });
+      for (const e of parsed.escapes) escapes.push(e);
     }
     if (found.length === 0) {
       const where = scopes.length > 0 ? 'the selection' : 'the document';
       warn(`No placeholders in ${where}. Write ${patterns.map((p) => `\`${p}\``).join(' or ')} where text should go (a length as e.g. \`[MASK:12]\`).`);
       return undefined;
     }
-    const request = makeRequest(ctx, buildSegments(text, found, CONTEXT_CHARS));
+    const request = makeRequest(ctx, buildSegments(text, found, CONTEXT_CHARS, '', escapes));
     return request && ctx.sessions.start(document, found, request, 'Fill Placeholders');
   };
 }

@@ -2,6 +2,7 @@
  * Pure text helpers for the editor side: line endings, context windows around holes, and the
  * request's segments. No `vscode` here.
  */
+import { literalText } from '../core/placeholders';
 import type { Segment } from '../core/types';
 import type { OffsetRange } from './holes';
 
@@ -26,18 +27,25 @@ export interface HoleSpec extends OffsetRange {
 /**
  * The segments for holes in a document: `contextChars` of text before the first hole and after the
  * last, everything between holes (the worker crops it to the model window around the holes).
+ * `escapes` are placeholder escape backslashes: the model reads `\[MASK` as `[MASK`.
  */
-export function buildSegments(docText: string, holes: readonly HoleSpec[], contextChars: number, prefixBeforeHole = ''): Segment[] {
+export function buildSegments(
+  docText: string,
+  holes: readonly HoleSpec[],
+  contextChars: number,
+  prefixBeforeHole = '',
+  escapes: readonly number[] = [],
+): Segment[] {
   const sorted = [...holes].sort((a, b) => a.start - b.start);
   const segments: Segment[] = [];
   let cursor = Math.max(0, (sorted[0]?.start ?? 0) - contextChars);
   for (const hole of sorted) {
-    const before = toLf(docText.slice(cursor, hole.start)) + prefixBeforeHole;
+    const before = toLf(literalText(docText, escapes, cursor, hole.start)) + prefixBeforeHole;
     if (before.length > 0) segments.push({ kind: 'text', text: before });
     segments.push(hole.initial !== undefined ? { kind: 'hole', length: hole.length, initial: hole.initial } : { kind: 'hole', length: hole.length });
     cursor = hole.end;
   }
-  const after = toLf(docText.slice(cursor, Math.min(docText.length, cursor + contextChars)));
+  const after = toLf(literalText(docText, escapes, cursor, Math.min(docText.length, cursor + contextChars)));
   if (after.length > 0) segments.push({ kind: 'text', text: after });
   return segments;
 }

@@ -6,7 +6,7 @@ test('flags map onto sampler options and run settings', () => {
   const o = parseArgs([
     '--model', 'm', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
     '--alpha-on', '0.8', '--top-p', '0.9', '--top-k', '40', '--temperature', '0.7', '--seed', '7', '--samples', '3',
-    '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
+    '--max-tokens', '9', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
   ]);
   assert.deepEqual(o, {
     help: false,
@@ -14,6 +14,7 @@ test('flags map onto sampler options and run settings', () => {
     sampler: { strategy: 'remdm-cap', steps: 32, eta: 0.1, tOn: 0.6, tOff: 0.1, alphaOn: 0.8, topP: 0.9, topK: 40, temperature: 0.7 },
     seed: 7,
     samples: 3,
+    maxTokens: 9,
     provider: 'cpu',
     threads: 2,
     quantized: true,

@@ -50,6 +50,14 @@ test('plain output is the filled text; text can come from stdin; --model picks t
   assert.equal(r.stderr, '');
 });
 
+test('placeholder grammar: \\[MASK stays literal without its backslash; [MASK] and [MASK:..n] run to their bound', () => {
+  const r = cli([...fast, '--json', '--seed', '2', '--max-tokens', '5', 'a = "\\[MASK]"\nb = [MASK]\nc = [MASK:..3]\n']);
+  assert.equal(r.code, 0, r.stderr);
+  const sample = JSON.parse(r.stdout).samples[0];
+  assert.equal(sample.text, `a = "[MASK]"\nb = ${sample.holes[0]}\nc = ${sample.holes[1]}\n`);
+  assert.equal(sample.holes.length, 2);
+});
+
 test('bad input: one line on stderr and a non-zero exit', () => {
   const cases: [string[], RegExp, number][] = [
     [['--bogus', 'x [MASK]'], /unknown option '--bogus'/, 2],
@@ -58,6 +66,13 @@ test('bad input: one line on stderr and a non-zero exit', () => {
     [['--model', '/nonexistent/model', 'x [MASK]'], /Model folder not found: \/nonexistent\/model/, 1],
     [['--sampler', 'magic', 'x [MASK]'], /unknown strategy 'magic'/, 1],
     [['x = [MASK:9999]'], /Hole too long/, 1],
+    [['a = [MASK:2]\nb = [MASK:abc]'], /placeholder \[MASK:abc\] at 2:5: /, 2],
+    [['[MASK:-1] [MASK:2]'], /placeholder \[MASK:-1\] at 1:1: /, 2],
+    [['[MASK:2] [MASK:1e3]'], /placeholder \[MASK:1e3\] at 1:10: /, 2],
+    [['[MASK:0]'], /placeholder \[MASK:0\] at 1:1: /, 2],
+    [['[MASK:..0]'], /placeholder \[MASK:\.\.0\] at 1:1: /, 2],
+    [['x = [MASK:12'], /placeholder \[MASK:12 at 1:5: it is not closed/, 2],
+    [['--max-tokens', '0', 'x [MASK]'], /--max-tokens must be >= 1/, 2],
   ];
   for (const [args, message, code] of cases) {
     const r = cli(args);

@@ -69,27 +69,6 @@ test('refine: a hole can start from given ids', () => {
   assert.deepEqual(plan.holes, [{ start: 1, length: 2 }]);
 });
 
-test('placeholders: [MASK] gets the default length, [MASK:n] exactly n, custom patterns too', () => {
-  assert.deepEqual(parsePlaceholders('a [MASK] b [MASK:5] c'), [
-    { kind: 'text', text: 'a ' },
-    { kind: 'hole', length: 16 },
-    { kind: 'text', text: ' b ' },
-    { kind: 'hole', length: 5 },
-    { kind: 'text', text: ' c' },
-  ]);
-  assert.deepEqual(parsePlaceholders('[MASK]x', [], 4), [{ kind: 'hole', length: 4 }, { kind: 'text', text: 'x' }]);
-  assert.deepEqual(parsePlaceholders('a <mask> b ____ c __', ['<mask>', '__', '____'], 3), [
-    { kind: 'text', text: 'a ' },
-    { kind: 'hole', length: 3 },
-    { kind: 'text', text: ' b ' },
-    { kind: 'hole', length: 3 },
-    { kind: 'text', text: ' c ' },
-    { kind: 'hole', length: 3 },
-  ]);
-  assert.deepEqual(parsePlaceholders('no holes (.*)', ['(.*)x']), [{ kind: 'text', text: 'no holes (.*)' }]);
-  assert.throws(() => parsePlaceholders('[MASK:0]'), (e: unknown) => (e as DiffusionError).code === 'bad-input');
-});
-
 test('placeholders and planning compose', () => {
   const plan = planSpans(parsePlaceholders('ab[MASK:2]cd'), chars, MASK, 16);
   assert.equal(decode(plan.ids), 'ab__cd');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSegments, toEol, toLf } from '../../src/editor/text';
-import { findPlaceholders } from '../../src/editor/placeholders';
 import { MASK_GLYPH, NEWLINE_GLYPH, previewRuns, previewString, visibleText } from '../../src/editor/previewText';
 import { TokenState } from '../../src/core/types';
 
@@ -26,16 +25,6 @@ test('segments: context around holes, holes in order, CRLF context normalised', 
     { kind: 'hole', length: 4, initial: 'q' },
     { kind: 'text', text: '56' },
   ]);
-});
-
-test('placeholders: default and explicit lengths, custom patterns, offsets exact', () => {
-  const text = 'x = [MASK]\ny = [MASK:7] and <mask:3> then ____ or ____:2';
-  const found = findPlaceholders(text, ['[MASK]', '<mask>', '____'], 16);
-  assert.deepEqual(
-    found.map((p) => [text.slice(p.start, p.end), p.length]),
-    [['[MASK]', 16], ['[MASK:7]', 7], ['<mask:3>', 3], ['____', 16], ['____:2', 2]],
-  );
-  assert.deepEqual(findPlaceholders('nothing here [MASK', ['[MASK]'], 16), []);
 });
 
 test('preview: masks as glyphs, newlines visible, runs merged by state and capped', () => {

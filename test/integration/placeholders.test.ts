@@ -64,6 +64,35 @@ describe('Fill Placeholders', () => {
     }
   });
 
+  it('the CLI grammar: \\[MASK is literal (the model reads [MASK), [MASK:..n] is a bound, a custom pattern takes lengths', async () => {
+    const restorePatterns = await useSettings({ 'placeholders.patterns': ['<mask>'] });
+    try {
+      const text = 'keep = "\\[MASK]"\nx = [MASK:..3]\ny = <mask:2>\n';
+      const editor = await openEditor(text);
+      editor.selection = new vscode.Selection(0, 0, 0, 0);
+      const session = await runCommand(api, 'diffusionInfill.infillPlaceholders', editor.document);
+      assert.deepEqual(session.holes.map((h) => h.original), ['[MASK:..3]', '<mask:2>']);
+      const segments = session.request.segments;
+      assert.deepEqual(segments.filter((s) => s.kind === 'hole').map((s) => (s.kind === 'hole' ? s.length : 0)), [3, 2]);
+      assert.equal(segments[0].kind === 'text' && segments[0].text, 'keep = "[MASK]"\nx = ');
+      await vscode.commands.executeCommand('diffusionInfill.reject');
+      assert.equal(editor.document.getText(), text);
+    } finally {
+      await restorePatterns();
+    }
+  });
+
+  it('a malformed placeholder next to a valid one: refused, no session, the document untouched', async () => {
+    for (const bad of ['[MASK:abc]', '[MASK:0]', '[MASK:-1]', '[MASK:1e3]', '[MASK:12']) {
+      const text = `a = [MASK:2]\nb = ${bad}\n`;
+      const editor = await openEditor(text);
+      await vscode.commands.executeCommand('diffusionInfill.infillPlaceholders');
+      assert.equal(api.session(editor.document), undefined, bad);
+      assert.equal(editor.document.getText(), text);
+      await closeAll();
+    }
+  });
+
   it('no placeholders: a clear message, no session, the document untouched', async () => {
     const editor = await openEditor('print("nothing to fill")\n');
     await vscode.commands.executeCommand('diffusionInfill.infillPlaceholders');
