@@ -46,3 +46,4 @@ export {
   type ParsedPlaceholders,
   type PlaceholderOptions,
 } from './placeholders';
+export { textLength } from './endOfText';

@@ -118,8 +118,13 @@ export type Segment =
   | { kind: 'text'; text: string }
   | {
       kind: 'hole';
-      /** Tokens to generate. */
+      /** Tokens to generate: exactly this many, or at most this many when `upTo`. */
       length: number;
+      /**
+       * The model picks the length, up to `length`: the runtime may size the hole first (length
+       * search) and the text ends at the first end token. Absent: exactly `length` positions.
+       */
+      upTo?: boolean;
       /**
        * Refine: the hole starts from this text instead of all masks; `strength` (0..1] of its
        * tokens are remasked at the start and the remasking sampler re-denoises the hole.

@@ -75,6 +75,8 @@ export interface ModelInfo {
   onnxFile: string;
   vocabSize: number;
   maskId: number;
+  /** Ids that end a hole's text (EOS, pad, end-of-turn; src/worker/endTokens.ts). */
+  endTokenIds: number[];
   maxLength: number;
   usesTime: boolean;
   /** The execution provider actually in use, e.g. 'cpu', 'cuda'. */

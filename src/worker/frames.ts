@@ -2,6 +2,7 @@
  * Turns core Frames into what the editor draws (per sample, per hole, whole-character pieces) and
  * decides which frames are worth a message.
  */
+import { textLength } from '../core/endOfText';
 import { TokenState, type Frame } from '../core/types';
 import { groupPieces, type TokenBytesSource } from './pieces';
 import type { TokenView } from '../protocol/protocol';
@@ -11,15 +12,24 @@ export interface HoleSpan {
   length: number;
 }
 
-/** [sample][hole] → pieces of that hole, as drawn. */
-export function frameHoles(frame: Frame, holes: readonly HoleSpan[], maskId: number, tokens: TokenBytesSource): TokenView[][][] {
+/**
+ * [sample][hole] → pieces of that hole, as drawn. A hole's text ends at its first end token
+ * (`endIds`): the positions from there on are not drawn, so the preview shrinks as end tokens settle.
+ */
+export function frameHoles(
+  frame: Frame,
+  holes: readonly HoleSpan[],
+  maskId: number,
+  tokens: TokenBytesSource,
+  endIds: ReadonlySet<number> = new Set(),
+): TokenView[][][] {
   const out: TokenView[][][] = [];
   for (let b = 0; b < frame.batch; b++) {
     const row = b * frame.length;
     out.push(
       holes.map((hole) => {
         const from = row + hole.start;
-        const ids = frame.ids.subarray(from, from + hole.length);
+        const ids = frame.ids.subarray(from, from + textLength(frame.ids, from, hole.length, endIds));
         return groupPieces(ids, maskId, tokens).map((piece): TokenView => {
           if (piece.masked) return { text: '', state: frame.state[from + piece.start] as TokenState, confidence: 0 };
           let state = TokenState.Settled;

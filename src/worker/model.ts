@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { InfillError } from '../protocol/errors';
+import { resolveEndTokenIds } from './endTokens';
 import { readModelFolder } from './modelFolder';
 import type { ExecutionProviderSetting, ModelInfo } from '../protocol/protocol';
 import { OnnxDenoiser } from './onnxDenoiser';
@@ -69,6 +70,7 @@ export class LoadedModel {
       onnxFile: folder.onnxFile,
       vocabSize: denoiser.vocabSize,
       maskId,
+      endTokenIds: resolveEndTokenIds(folder.rawConfig, folder.tokenizerConfig, (t) => tokenizer.tokenId(t), maskId, tokenizer.vocabSize),
       maxLength: folder.config.maxLength,
       usesTime: denoiser.usesTime,
       executionProvider: denoiser.executionProvider,

@@ -19,6 +19,8 @@ export interface ModelFolder {
   dir: string;
   name: string;
   config: ModelConfig;
+  /** config.json as read (fields other parts of the loader look up, e.g. end tokens). */
+  rawConfig: Record<string, unknown>;
   tokenizerJson: object;
   tokenizerConfig: Record<string, unknown>;
   onnxFile: string;
@@ -108,6 +110,7 @@ export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
     dir: resolved,
     name: path.basename(resolved),
     config,
+    rawConfig: rawConfig as Record<string, unknown>,
     tokenizerJson,
     tokenizerConfig: tokenizerConfig as Record<string, unknown>,
     onnxFile: chooseOnnxFile(resolved, quantized),

@@ -110,6 +110,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
   const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, strength, rng);
 
+  const endIds = new Set(info.endTokenIds);
   const throttle = new FrameThrottle(request.maxFramesPerSecond);
   let messagingMs = 0;
   let firstFrameMs = 0;
@@ -117,7 +118,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   let pending: Frame | undefined;
   const post = (frame: Frame) => {
     const t0 = performance.now();
-    const holes = frameHoles(frame, plan.holes, info.maskId, tokenizer);
+    const holes = frameHoles(frame, plan.holes, info.maskId, tokenizer, endIds);
     control.postFrame({ type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, sentAt: epochMs() });
     lastShown = holes;
     pending = undefined;

@@ -37,6 +37,7 @@ test('load reports the model; frames stream per sample and hole; done equals the
   const info = await client.load(load);
   assert.equal(info.name, 'mdlm-code-small');
   assert.equal(info.executionProvider, 'cpu');
+  assert.deepEqual(info.endTokenIds, [0], '<|endoftext|> ends a hole');
   assert.ok(info.loadMs > 0);
   const frames: FrameMessage[] = [];
   const handle = client.infill(request('def f(x):\n    return [MASK:8] + [MASK:4]\n', { samples: 3 }), (f) => frames.push(f));
