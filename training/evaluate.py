@@ -11,7 +11,9 @@
   Nats per token become bits per byte with the held-out file's tokens/bytes ratio.
 - unigram baseline from the train split's token counts of the same domain (add-one smoothed):
   accuracy = always predicting the most frequent token, bits per byte = its held-out cross-entropy.
-Usage: /usr/bin/python3 evaluate.py CHECKPOINT --data data --out metrics.json [--max-windows N]
+- the same on the out-of-distribution sets (data/ood: numpy, click, attrs, @types/vscode), never
+  trained on, subsampled to --max-ood-windows windows each.
+Usage: /usr/bin/python3 evaluate.py CHECKPOINT_OR_MODEL_DIR --data data --out metrics.json [--max-windows N]
 """
 import argparse
 import json
@@ -27,8 +29,13 @@ import torch.nn.functional as F
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from export import load_checkpoint  # noqa: E402
+from model import DiffusionLM  # noqa: E402
+from onnx_weights import config_from_folder, weights_from_onnx  # noqa: E402
 
 DOMAINS = ("python", "typescript", "pydocs")
+# Out-of-distribution sets (never trained on: corpus.py writes them to data/ood/) and the train
+# domain whose unigram counts serve as their baseline.
+OOD = {"numpy": "python", "click": "python", "attrs": "python", "vscode": "typescript"}
 WINDOW = 256
 BATCH = 8
 
@@ -99,51 +106,63 @@ def unigram(train: np.ndarray, heldout: np.ndarray, vocab: int, mask_id: int):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("checkpoint", type=Path, help="a training checkpoint, or an exported model folder")
+    ap.add_argument("--sets", choices=("all", "heldout", "ood"), default="all")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--draws", type=int, default=4, help="NELBO mask draws per window")
     ap.add_argument("--max-windows", type=int, default=0, help="subsample each domain to this many windows")
+    ap.add_argument("--max-ood-windows", type=int, default=120, help="subsample each OOD set to this many windows")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1, help="stay off the training job's cores")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model, state = load_checkpoint(args.checkpoint)
+    if args.checkpoint.is_dir():  # an exported model folder: its fp32 graph's weights
+        model = DiffusionLM(config_from_folder(args.checkpoint))
+        model.load_state_dict(weights_from_onnx(args.checkpoint / "onnx" / "model.onnx", model))
+        info = json.loads((args.checkpoint / "config.json").read_text()).get("diffusion_infill", {})
+        state = dict(step=info.get("trained_steps"), tokens=info.get("trained_tokens"), seconds=info.get("train_seconds", 0))
+    else:
+        model, state = load_checkpoint(args.checkpoint)
     model.eval().float()
     c = model.config
     result = dict(checkpoint=dict(path=str(args.checkpoint), step=state.get("step"), tokens=state.get("tokens"),
                                   train_seconds=round(state.get("seconds", 0.0))),
-                  window=WINDOW, draws=args.draws, seed=args.seed, domains={})
+                  window=WINDOW, draws=args.draws, seed=args.seed, max_ood_windows=args.max_ood_windows, domains={})
     start = time.time()
-    for domain in DOMAINS:
-        path = args.data / "heldout" / f"{domain}.u16"
+    sets = [("domains", "heldout", d, d, args.max_windows) for d in DOMAINS] + \
+           [("ood", "ood", name, base, args.max_ood_windows) for name, base in OOD.items()]
+    for group, split, name, base, max_windows in sets:
+        if args.sets != "all" and split != args.sets:
+            continue
+        path = args.data / split / f"{name}.u16"
         if not path.exists():
             continue
         tokens = np.fromfile(path, dtype=np.uint16).astype(np.int64)
         meta = json.loads(path.with_suffix(".json").read_text())
         bytes_per_token = meta["bytes"] / meta["tokens"]
-        rows = windows(tokens, args.max_windows)
+        rows = windows(tokens, max_windows)
         evaluated = sum(len(r) for r in rows)
         g = torch.Generator().manual_seed(args.seed)
         acc15, n15 = masked_accuracy(model, rows, c.mask_token_id, 0.15, g)
         acc50, n50 = masked_accuracy(model, rows, c.mask_token_id, 0.50, g)
         nats, stderr = nelbo_per_token(model, rows, c.mask_token_id, args.draws, g)
-        train = np.fromfile(args.data / "train" / f"{domain}.u16", dtype=np.uint16).astype(np.int64)
+        train = np.fromfile(args.data / "train" / f"{base}.u16", dtype=np.uint16).astype(np.int64)
         uni_acc, uni_nats = unigram(train, tokens, c.vocab_size, c.mask_token_id)
         to_bpb = 1.0 / (bytes_per_token * math.log(2))
-        result["domains"][domain] = dict(
+        result.setdefault(group, {})[name] = dict(
             heldout_tokens=len(tokens), evaluated_tokens=evaluated, windows=len(rows),
             masked_positions_15=n15, masked_positions_50=n50, bytes_per_token=round(bytes_per_token, 4),
             acc15=acc15, acc50=acc50, nelbo_nats_per_token=nats, nelbo_bpb=nats * to_bpb,
             nelbo_bpb_stderr=stderr * to_bpb,
             unigram=dict(acc=uni_acc, nats_per_token=uni_nats, bpb=uni_nats * to_bpb))
-        print(f"{domain}: {evaluated:,} of {len(tokens):,} tokens in {len(rows)} windows, "
+        print(f"{split}/{name}: {evaluated:,} of {len(tokens):,} tokens in {len(rows)} windows, "
               f"{time.time() - start:.0f}s so far", flush=True)
     result["seconds"] = round(time.time() - start)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print("| domain | tokens evaluated | acc @15% | acc @50% | NELBO bits/byte | unigram acc | unigram bits/byte |")
     print("|---|---|---|---|---|---|---|")
-    for domain, m in result["domains"].items():
+    for domain, m in [*result["domains"].items(), *result.get("ood", {}).items()]:
         print(f"| {domain} | {m['evaluated_tokens']:,} | {100 * m['acc15']:.1f}% | {100 * m['acc50']:.1f}% | "
               f"{m['nelbo_bpb']:.3f} ± {m['nelbo_bpb_stderr']:.3f} | {100 * m['unigram']['acc']:.1f}% | "
               f"{m['unigram']['bpb']:.3f} |")

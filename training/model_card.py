@@ -57,6 +57,35 @@ def metrics_rows(metrics):
     return "\n".join(rows)
 
 
+def ood_rows(metrics):
+    names = {"numpy": "numpy (Debian python3-numpy)", "click": "click (Debian python3-click)",
+             "attrs": "attrs (Debian python3-attr)", "vscode": "@types/vscode declarations"}
+    rows = []
+    for name, m in metrics.get("ood", {}).items():
+        rows.append(f"| {names.get(name, name)} | {m['evaluated_tokens']:,} | {100 * m['acc15']:.1f}% | "
+                    f"{100 * m['acc50']:.1f}% | {m['nelbo_bpb']:.3f} ± {m['nelbo_bpb_stderr']:.3f} |")
+    return "\n".join(rows)
+
+
+def extra_summary(manifest_path: Path):
+    if not manifest_path.exists():
+        return "(no manifest)"
+    extra = [s for s in json.loads(manifest_path.read_text()) if s["split"] == "train" and s["package"] not in
+             ("debian:python3.11", "npm:typescript", "debian:python3.11-doc")]
+    by_domain = {}
+    for s in extra:
+        d = by_domain.setdefault(s["domain"], [0, 0, set()])
+        d[0] += s["files"]
+        d[1] += s["tokens"]
+        d[2].add(s["package"].split(":", 1)[1])
+    return "; ".join(f"{domain}: {len(pk)} packages, {files:,} files, {tokens / 1e6:.1f}M tokens"
+                     for domain, (files, tokens, pk) in by_domain.items())
+
+
+# Stage 1 is the previous release (its card's numbers): stage 2 starts from its weights.
+STAGE1 = dict(steps=8000, tokens=32_768_000, seconds=6373)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir", type=Path)
@@ -95,7 +124,7 @@ tags: [masked-diffusion, mdlm, remdm, code, onnx]
 # mdlm-code-small
 
 A small masked diffusion language model (MDLM, Sahoo et al. 2024) for infilling Python,
-TypeScript declarations and Python-documentation prose, embedded in the Diffusion Infill VS Code
+TypeScript / JavaScript and Python-documentation prose, embedded in the Diffusion Infill VS Code
 extension and sampled there with ReMDM (Wang et al. 2025). **Draft card**: numbers below are for
 the checkpoint at step {info['trained_steps']:,}; they are regenerated on each re-export
 (`training/model_card.py`).
@@ -120,15 +149,28 @@ Text shipped by Debian and npm packages, split into train / held-out by a hash o
 |---|---|---|---|---|---|
 {data_rows(args.data)}
 
+Training-only text (never held out; every package with its version, licence, files and tokens in
+`training/manifest.json`, exact duplicates removed): {extra_summary(Path(__file__).resolve().parent / "manifest.json")}.
+Reserved for evaluation and never trained on: Debian `python3-numpy`, `python3-click`, `python3-attr`
+and npm `@types/vscode` (the out-of-distribution column below).
 Domains are sampled 42% python, 38% pydocs, 20% typescript.
 
 ## Training
 
-MDLM objective: masked cross-entropy weighted by 1/t, log-linear schedule (each token masked with
-probability t), antithetic t across the batch; AdamW (β 0.9/0.98, weight decay 0.03), peak lr 2e-3,
-cosine decay, 4,096 tokens per step in windows of 128/256/512 tokens.
-Compute: {info['trained_steps']:,} steps, {info['trained_tokens'] / 1e6:.1f}M tokens, {info['train_seconds']:,} s
-({hours:.2f} h) on 2 CPU cores (AMD EPYC with AVX512-BF16), bf16 autocast. Recipe: `training/README.md`.
+Two stages, both with AdamW (β 0.9/0.98, weight decay 0.03), cosine decay, 4,096 tokens per step in
+windows of 128/256/512 tokens, bf16 autocast on 2 CPU cores (AMD EPYC with AVX512-BF16).
+
+1. The previous release: 4 blocks, the MDLM objective only (masked cross-entropy weighted by 1/t,
+   log-linear schedule, antithetic t) on the three domains' own files; peak lr 2e-3,
+   {STAGE1['steps']:,} steps, {STAGE1['tokens'] / 1e6:.1f}M tokens, {STAGE1['seconds']:,} s.
+2. Grown to {layers} blocks (the new blocks start as identities, so training resumes from exactly
+   the stage-1 function) and trained on the objective mix the extension needs: 40% MDLM rows,
+   30% contiguous spans of 1-64 tokens (log-uniform) up to the rate t, 30% holes padded with
+   `<|endoftext|>` after the text (so the model learns to end an answer shorter than its hole);
+   peak lr 1e-3, {info['trained_steps']:,} steps, {info['trained_tokens'] / 1e6:.1f}M tokens, {info['train_seconds']:,} s ({hours:.2f} h).
+
+One command reproduces both stages, the export and this card: `bash training/train.sh`
+(recipe and knobs: `training/README.md`).
 
 ## Held-out metrics
 
@@ -141,13 +183,22 @@ frequencies of the same domain's train split (accuracy = always the most frequen
 |---|---|---|---|---|---|---|
 {metrics_rows(metrics)}
 
+### Out of distribution (never trained on)
+
+Same measures on packages reserved for evaluation (up to {metrics.get('max_ood_windows', 120)} windows of
+{metrics['window']} tokens each, evenly spread).
+
+| set | tokens | acc @15% mask | acc @50% mask | NELBO bits/byte |
+|---|---|---|---|---|
+{ood_rows(metrics)}
+
 {cli}
 
 ## Limitations
 
-A few-million-parameter model trained for about {hours:.1f} hours on CPU: it completes local syntax
-and common idioms, not program logic; it knows only the Python standard library, TypeScript's
-built-in declarations and the Python docs; it has no notion of correctness and can write
+A few-million-parameter model trained for a few hours on CPU: it completes local syntax
+and common idioms, not program logic; it knows the Python standard library, a few dozen Python and
+npm packages, TypeScript's built-in declarations and the Python docs; it has no notion of correctness and can write
 plausible-looking wrong code. Outputs may reproduce training text (PSF-2.0 / Apache-2.0 sources).
 """
     (args.model_dir / "README.md").write_text(card)

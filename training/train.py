@@ -22,12 +22,16 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import DiffusionLM, ModelConfig  # noqa: E402
-from onnx_weights import weights_from_onnx  # noqa: E402
+from onnx_weights import config_from_folder, weights_from_onnx  # noqa: E402
 
 PRESETS = {
     # What the committed model was trained with (2 CPU cores).
     "small": dict(model=dict(hidden_size=256, num_layers=4, num_heads=4), tokens_per_step=4096, lr=2e-3,
                   total_steps=10000, warmup=300),
+    # Six blocks of the small width: grown from a 4-block model folder with --init-from (the two
+    # new blocks start as identities), or trained from scratch.
+    "small6": dict(model=dict(hidden_size=256, num_layers=6, num_heads=4), tokens_per_step=4096, lr=1e-3,
+                   total_steps=20000, warmup=200),
     # The same recipe scaled up for a GPU machine.
     "gpu": dict(model=dict(hidden_size=512, num_layers=8, num_heads=8), tokens_per_step=65536, lr=1e-3,
                 total_steps=20000, warmup=1000),
@@ -62,17 +66,70 @@ def batch(corpus, rng: random.Random, length: int, size: int):
     return torch.from_numpy(np.stack(rows))
 
 
-def mdlm_loss(model, x, mask_id, generator):
+# The objective mix (fractions of each batch's rows): MDLM's independent masking, contiguous spans
+# (what the editor masks), and spans padded with end tokens up to an allotted length (so the model
+# learns to end an answer when the hole is longer than the text).
+OBJECTIVES = {"mdlm": 1.0, "span": 0.0, "eos": 0.0}
+MAX_SPAN = 64
+
+
+def span_mask(n: int, t: float, rng: random.Random) -> torch.Tensor:
+    """Contiguous spans of 1..MAX_SPAN tokens (log-uniform) until a fraction t of the row is masked."""
+    masked = torch.zeros(n, dtype=torch.bool)
+    goal = max(1, round(t * n))
+    while int(masked.sum()) < goal:
+        length = min(n, int(math.exp(rng.uniform(0, math.log(MAX_SPAN + 1)))))
+        start = rng.randrange(0, n - length + 1)
+        masked[start:start + length] = True
+    return masked
+
+
+def eos_row(x: torch.Tensor, t: float, eos_id: int, rng: random.Random):
+    """A hole of `allotted` tokens holding `kept` tokens of text then end tokens, masked at rate t.
+    Returns the row (text shifted right after the hole) and its mask."""
+    n = x.shape[0]
+    kept = min(n // 2, int(math.exp(rng.uniform(0, math.log(48 + 1)))))
+    allotted = min(n // 2, kept + rng.randrange(0, 2 * kept + 9))
+    start = rng.randrange(0, n - allotted + 1)
+    row = torch.cat([x[:start + kept], torch.full((allotted - kept,), eos_id, dtype=x.dtype), x[start + kept:]])[:n]
+    masked = torch.zeros(n, dtype=torch.bool)
+    masked[start:start + allotted] = torch.rand(allotted) < t
+    if not masked.any():
+        masked[start + rng.randrange(allotted)] = True
+    return row, masked
+
+
+def mixed_loss(model, x, mask_id, eos_id, generator, rng: random.Random, objectives=OBJECTIVES):
+    """1/t-weighted masked cross-entropy over rows masked by the objective mix (t antithetic across
+    the batch). For span and end-token rows t is the masking rate inside the masked region."""
     b, n = x.shape
     u = torch.rand(1, generator=generator).item()
     t = ((u + torch.arange(b) / b) % 1.0) * (1 - EPS) + EPS  # antithetic t across the batch
     masked = torch.rand(b, n, generator=generator) < t[:, None]
+    kinds = rng.choices(list(objectives), list(objectives.values()), k=b)
+    x = x.clone()
+    for i, kind in enumerate(kinds):
+        if kind == "span":
+            masked[i] = span_mask(n, float(t[i]), rng)
+        elif kind == "eos":
+            x[i], masked[i] = eos_row(x[i], float(t[i]), eos_id, rng)
     h = model.hidden(torch.where(masked, torch.full_like(x, mask_id), x))
     logits = model.logits(h[masked]).float()
     logits[:, mask_id] = -1e4  # SUBS: the mask is never a prediction
     ce = F.cross_entropy(logits, x[masked], reduction="none")
     weights = (1.0 / t)[:, None].expand(b, n)[masked]
     return (ce * weights).sum() / (b * n), (logits.argmax(-1) == x[masked]).float().mean()
+
+
+def parse_objectives(text: str) -> dict:
+    """'mdlm=0.4,span=0.3,eos=0.3' -> fractions; unknown names refused."""
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name not in OBJECTIVES:
+            raise SystemExit(f"train.py: --objectives: unknown objective {name!r} (known: {', '.join(OBJECTIVES)})")
+        out[name] = float(value)
+    return out
 
 
 def bf16_is_fast(device) -> bool:
@@ -84,6 +141,25 @@ def bf16_is_fast(device) -> bool:
     except OSError:
         return False
     return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def grown_weights(folder: Path, model: DiffusionLM) -> dict:
+    """The weights of an exported model folder, with any blocks `model` has beyond the folder's
+    appended as identities (conv, attention output and MLP output zeroed), so the grown model starts
+    as exactly the folder's function."""
+    small = DiffusionLM(config_from_folder(folder))
+    small.load_state_dict(weights_from_onnx(folder / "onnx" / "model.onnx", small))
+    theirs, ours = small.state_dict(), model.state_dict()
+    extra = [k for k in ours if k not in theirs]
+    misfit = [k for k in ours if k in theirs and theirs[k].shape != ours[k].shape] + \
+        [k for k in extra if not k.startswith("blocks.")]
+    if misfit:  # only whole blocks can be added
+        raise SystemExit(f"{folder}: no initializer of the right shape for {', '.join(misfit)}")
+    for key in extra:
+        theirs[key] = ours[key].clone()
+        if key.split(".")[2] in ("conv", "proj", "mlp_out"):
+            theirs[key].zero_()
+    return theirs
 
 
 def lr_at(step, preset):
@@ -123,6 +199,9 @@ def main():
     ap.add_argument("--lr", type=float, help="override the preset's peak learning rate")
     ap.add_argument("--warmup", type=int, help="override the preset's warm-up steps")
     ap.add_argument("--init-from", type=Path, help="a model folder whose weights start a new run")
+    ap.add_argument("--objectives", type=parse_objectives, default=dict(OBJECTIVES),
+                    help="objective mix, e.g. mdlm=0.4,span=0.3,eos=0.3 (fixed for a run: stored in the checkpoint)")
+    ap.add_argument("--seed", type=int, default=0, help="weight init, data order and masking")
     ap.add_argument("--stop-after", type=int, help="stop at this step (for smoke runs)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -142,11 +221,12 @@ def main():
     vocab = tokenizer["model"]["vocab"]
     config = ModelConfig(vocab_size=len(vocab), mask_token_id=vocab["[MASK]"], **preset["model"])
     device = torch.device(args.device)
+    torch.manual_seed(args.seed)
     model = DiffusionLM(config).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=preset["lr"], betas=(0.9, 0.98), weight_decay=0.03)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "checkpoint.pt"
-    state = dict(step=0, tokens=0, seconds=0.0, rng=random.Random(0).getstate())
+    state = dict(step=0, tokens=0, seconds=0.0, rng=random.Random(args.seed).getstate(), objectives=args.objectives)
     if ckpt_path.exists():
         ckpt = torch.load(ckpt_path, map_location=device)
         model.load_state_dict(ckpt["model"])
@@ -154,11 +234,14 @@ def main():
         state = ckpt["state"]
         print(f"resumed at step {state['step']} ({state['tokens']:,} tokens)", flush=True)
     elif args.init_from:
-        model.load_state_dict(weights_from_onnx(args.init_from / "onnx" / "model.onnx", model))
+        model.load_state_dict(grown_weights(args.init_from, model))
         print(f"initialised from {args.init_from}", flush=True)
     rng = random.Random()
     rng.setstate(state["rng"])
-    generator = torch.Generator().manual_seed(state["step"])
+    generator = torch.Generator().manual_seed(args.seed * 1_000_003 + state["step"])
+    objectives = state.setdefault("objectives", args.objectives)
+    eos_id = vocab["<|endoftext|>"]
+    print(f"objectives {objectives}", flush=True)
 
     train = load_split(args.data, "train")
     heldout = load_split(args.data, "heldout")
@@ -186,7 +269,7 @@ def main():
         for group in opt.param_groups:
             group["lr"] = lr_at(state["step"], preset)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            loss, acc = mdlm_loss(model, x, config.mask_token_id, generator)
+            loss, acc = mixed_loss(model, x, config.mask_token_id, eos_id, generator, rng, objectives)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

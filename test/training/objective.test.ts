@@ -1,0 +1,105 @@
+// The embedded model's training recipe: the objective mix masks what the editor masks (contiguous
+// spans, holes padded with end tokens), a model folder grows extra blocks without changing its
+// function, and the committed data manifest holds no evaluation text.
+// Needs Debian's PyTorch at /usr/bin/python3; skipped where it is missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../../..');
+const python = '/usr/bin/python3';
+const hasTorch = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
+const skip = hasTorch ? false : 'needs /usr/bin/python3 with torch and onnx';
+
+function py(lines: string[]) {
+  const run = spawnSync(python, ['-c', [`import sys; sys.path.insert(0, ${JSON.stringify(path.join(root, 'training'))})`, ...lines].join('\n')],
+    { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? 'null');
+}
+
+test('span masking covers at least the rate t in contiguous runs of at most 64 tokens', { skip }, () => {
+  const out = py([
+    'import json, random, torch',
+    'from train import span_mask',
+    'rng = random.Random(0); res = []',
+    'for t in (0.01, 0.3, 0.9):',
+    '    m = span_mask(256, t, rng).tolist()',
+    '    runs, cur = [], 0',
+    '    for v in m + [False]:',
+    '        cur = cur + 1 if v else (runs.append(cur) or 0) if cur else 0',
+    '    res.append([sum(m) / 256, max(runs)])',
+    'print(json.dumps(res))',
+  ]) as [number, number][];
+  for (const [[fraction], t] of out.map((r, i) => [r, [0.01, 0.3, 0.9][i]] as const)) assert.ok(fraction >= t - 1 / 256, `${fraction} < ${t}`);
+  assert.ok(out.every(([, longest]) => longest <= 256));
+});
+
+test('an end-token row keeps the text, pads the hole with end tokens, and masks only inside the hole', { skip }, () => {
+  const rows = py([
+    'import json, random, torch',
+    'from train import eos_row',
+    'rng = random.Random(1); out = []',
+    'x = torch.arange(1, 129)',
+    'for _ in range(50):',
+    '    row, m = eos_row(x, 1.0, 0, rng)',
+    '    out.append([row.tolist(), m.tolist()])',
+    'print(json.dumps(out))',
+  ]) as [number[], boolean[]][];
+  for (const [row, masked] of rows) {
+    assert.equal(row.length, 128);
+    const holeStart = masked.indexOf(true);
+    const holeEnd = masked.lastIndexOf(true) + 1;
+    const hole = row.slice(holeStart, holeEnd);
+    const kept = hole.findIndex((id) => id === 0);
+    const text = kept < 0 ? hole : hole.slice(0, kept);
+    // Text before and inside the hole is the original sequence; the hole ends in end tokens only.
+    assert.deepEqual(row.slice(0, holeStart + text.length), Array.from({ length: holeStart + text.length }, (_, i) => i + 1));
+    assert.ok(hole.slice(text.length).every((id) => id === 0));
+    // After the hole the text resumes where the kept text stopped.
+    if (holeEnd < 128) assert.equal(row[holeEnd], holeStart + text.length + 1);
+  }
+  assert.ok(rows.some(([row]) => row.includes(0)), 'some holes are longer than their text');
+});
+
+test('a model folder grows extra blocks as identities: the grown model gives the same logits', { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grow-'));
+  try {
+    const made = spawnSync(python, [path.join(root, 'training/export.py'), '--random-tiny', dir, '--no-parity'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(made.status, 0, made.stderr);
+    const diff = py([
+      'import json, dataclasses, torch',
+      'from pathlib import Path',
+      'from model import DiffusionLM',
+      'from onnx_weights import config_from_folder, model_from_folder',
+      'from train import grown_weights',
+      `folder = Path(${JSON.stringify(dir)})`,
+      'small = model_from_folder(folder)',
+      'big = DiffusionLM(dataclasses.replace(config_from_folder(folder), num_layers=config_from_folder(folder).num_layers + 2))',
+      'big.load_state_dict(grown_weights(folder, big))',
+      'ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])',
+      'print(json.dumps([len(big.blocks) - len(small.blocks), (big(ids) - small(ids)).abs().max().item()]))',
+    ]) as [number, number];
+    assert.equal(diff[0], 2);
+    assert.ok(diff[1] < 1e-5, `grown model differs by ${diff[1]}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the training data manifest lists every source with its licence and never the evaluation packages', () => {
+  const manifest: { split: string; package: string; licence: string; version: string; files: number; tokens: number }[] =
+    JSON.parse(fs.readFileSync(path.join(root, 'training/manifest.json'), 'utf8'));
+  const train = manifest.filter((s) => s.split === 'train');
+  assert.ok(train.length >= 20, `${train.length} training sources`);
+  for (const source of train) {
+    assert.doesNotMatch(source.package, /numpy|click|python3-attr|@types\/vscode/, `${source.package} is evaluation text`);
+    assert.ok(source.licence && source.licence !== '?', `${source.package} has no licence`);
+    assert.ok(source.tokens > 0 && source.files > 0, `${source.package} contributes nothing`);
+  }
+  assert.deepEqual(manifest.filter((s) => s.split === 'ood').map((s) => s.package).sort(),
+    ['debian:python3-attr', 'debian:python3-click', 'debian:python3-numpy', 'npm:@types/vscode']);
+});

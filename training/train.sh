@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The embedded model in one command: corpus -> tokens -> training (two stages, seeded, resumable)
+# -> export -> parity -> held-out and out-of-distribution metrics -> model card.
+#
+#   bash training/train.sh [MODEL_DIR]          # default: models/mdlm-code-small
+#
+# Rerun the same command after an interruption: each stage resumes from its checkpoint in
+# training/runs/ (ignored by git) and a finished stage is skipped. Knobs (environment):
+#   STAGE1_STEPS=8000  STAGE2_STEPS=4000  SEED=0  THREADS=2
+#   STAGE1_FROM=DIR    skip stage 1 and grow stage 2 from this model folder's weights (what the
+#                      shipped model did: its stage 1 is the previous release, models/mdlm-code-small)
+#   PRESET2=small6     stage 2 preset (gpu: the GPU configuration, see README.md)
+#   PACK=1             only build the data and write runs/tokens.tar.gz (to carry to a GPU machine)
+# Needs Debian's python3-torch, python3-onnx, libopenblas0-pthread, python3.11-doc, and Node 20.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+MODEL_DIR="$(realpath -m "${1:-$ROOT/models/mdlm-code-small}")"
+PY=/usr/bin/python3
+SEED="${SEED:-0}" THREADS="${THREADS:-2}"
+STAGE1_STEPS="${STAGE1_STEPS:-8000}" STAGE2_STEPS="${STAGE2_STEPS:-4000}" PRESET2="${PRESET2:-small6}"
+cd "$HERE"
+log() { echo "[train.sh] $*"; }
+
+[ -f node_modules/tokenizers/package.json ] || npm ci --no-audit --no-fund
+[ -f "$ROOT/node_modules/@huggingface/tokenizers/package.json" ] || (cd "$ROOT" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund)
+
+# 1. Corpus and tokens. The tokenizer is the one the extension ships (trained by tokenizer.mjs on
+#    the first corpus; `node tokenizer.mjs data/train runs/tokenizer` makes a new one, which would
+#    change every token id).
+TOKENIZER="${TOKENIZER:-$ROOT/models/mdlm-code-small}"
+mkdir -p runs/tokenizer
+cp "$TOKENIZER/tokenizer.json" "$TOKENIZER/tokenizer_config.json" runs/tokenizer/ 2>/dev/null || true
+for set in data:"" data-stage1:--no-extra; do
+  dir="${set%%:*}" flag="${set#*:}"
+  if [ ! -f "$dir/manifest.json" ]; then
+    log "corpus -> $dir $flag"
+    $PY corpus.py "$dir" $flag
+    node encode.mjs runs/tokenizer "$dir"
+  fi
+done
+cp data/manifest.json manifest.json
+if [ "${PACK:-0}" = 1 ]; then
+  tar czf runs/tokens.tar.gz data/*/*.u16 data/*/*.json runs/tokenizer
+  log "wrote runs/tokens.tar.gz ($(du -h runs/tokens.tar.gz | cut -f1))"
+  exit 0
+fi
+
+# 2. Stage 1: the MDLM objective on the three domains' own files (the previous release's recipe).
+if [ -n "${STAGE1_FROM:-}" ]; then
+  STAGE1="$(realpath "$STAGE1_FROM")"
+else
+  $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out runs/stage1 --preset small \
+    --total-steps "$STAGE1_STEPS" --seed "$SEED" --threads "$THREADS"
+  STAGE1=runs/stage1-model
+  [ -f "$STAGE1/onnx/model.onnx" ] || $PY export.py runs/stage1/checkpoint.pt "$STAGE1" --no-parity
+fi
+
+# 3. Stage 2: two more blocks (grown as identities), the objective mix (MDLM, contiguous spans,
+#    end-token-padded spans), the broader corpus.
+$PY train.py --data data --tokenizer runs/tokenizer --out runs/stage2 --preset "$PRESET2" \
+  --init-from "$STAGE1" --objectives mdlm=0.4,span=0.3,eos=0.3 --total-steps "$STAGE2_STEPS" \
+  --seed "$SEED" --threads "$THREADS"
+
+# 4. Export (fp32 + int8, parity against PyTorch inside), the logits-at-positions head, metrics, card.
+TMP="$(mktemp -d "${MODEL_DIR%/}.tmp-XXXX")"
+trap 'rm -rf "$TMP"' EXIT
+cp runs/stage2/checkpoint.pt runs/stage2/shipped.pt
+$PY export.py runs/stage2/shipped.pt "$TMP"
+$PY ../bench/make_positions_head.py "$TMP" "$TMP"
+[ -f "$MODEL_DIR/README.md" ] && cp "$MODEL_DIR/README.md" "$TMP/README.md"
+$PY evaluate.py runs/stage2/shipped.pt --data data --out "$TMP/metrics.json" --threads "$THREADS"
+$PY model_card.py "$TMP" "$TMP/metrics.json" --data data
+rm -rf "$MODEL_DIR.old"; [ -d "$MODEL_DIR" ] && mv "$MODEL_DIR" "$MODEL_DIR.old"
+mv "$TMP" "$MODEL_DIR" && rm -rf "$MODEL_DIR.old"
+trap - EXIT
+log "model in $MODEL_DIR; the card's CLI section: (cd $ROOT && npm run build && node training/cli_results.mjs)"
