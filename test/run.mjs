@@ -1,7 +1,8 @@
 // `npm test`: installs what the suites need (test/setup.mjs), builds, runs every suite, then prints
 // one closing line CI reads. A suite that cannot run is never left out: it counts as failed, or as
 // skipped with its reason in the closing line.
-//   1. unit and runtime tests (node's test runner): out/test/{core,worker,cli,editor,models,training}
+//   1. unit and runtime tests (node's test runner): out/test/{core,worker,cli,editor,host,models,training},
+//      and test/package (every platform's .vsix, built when stale)
 //   2. integration tests inside a real VS Code extension host (code-server + headless Chromium here,
 //      @vscode/test-electron where VS Code can be downloaded), then the untrusted-workspace suite
 //   3. UI tests driving the installed .vsix as a person would
@@ -66,7 +67,7 @@ const build = problems.npm ? undefined : spawnSync('npm', ['run', 'build', '--si
 if (!build) {
   fail('build', problems.npm ?? 'npm run build / compile-tests failed');
 } else {
-  const unitDirs = ['core', 'worker', 'cli', 'editor', 'models', 'training'].map((d) => `out/test/${d}`).filter((d) => fs.existsSync(d));
+  const unitDirs = ['core', 'worker', 'cli', 'editor', 'host', 'models', 'training'].map((d) => `out/test/${d}`).concat('test/package').filter((d) => fs.existsSync(d));
   await run(process.execPath, ['--test', '--test-reporter=tap', ...unitDirs], nodeTestCounts);
 }
 

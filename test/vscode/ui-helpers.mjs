@@ -1,13 +1,12 @@
 // Helpers for UI tests that drive VS Code (code-server in headless Chromium) the way a person does:
 // keyboard and palette in, editor DOM and screenshots out. Used by test/vscode/ui.mjs.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { packageTarget } from '../../scripts/package.mjs';
 import { launchBrowser } from './browser.mjs';
 import { installExtension, makeRunDir, makeWorkspace, repoRoot, sleep, startServer, tail } from './server.mjs';
 
 export const outputDir = path.join(repoRoot, 'test-output');
-const manifest = () => JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 
 /** Polls fn until it returns a truthy value (returned), or throws after timeoutMs. */
 export async function waitFor(fn, { timeout = 30_000, interval = 200, what = 'condition' } = {}) {
@@ -29,25 +28,7 @@ export async function waitFor(fn, { timeout = 30_000, interval = 200, what = 'co
 
 /** The linux-x64 .vsix from `npm run package`, rebuilt when a shipped input is newer than it. */
 export function packageVsix({ force = false } = {}) {
-  const { name, version } = manifest();
-  const vsix = path.join(repoRoot, `${name}-linux-x64-${version}.vsix`);
-  const inputs = ['src', 'models', 'media', 'package.json', '.vscodeignore'].map((p) => newestMtime(path.join(repoRoot, p)));
-  if (!force && fs.existsSync(vsix) && fs.statSync(vsix).mtimeMs > Math.max(...inputs)) return vsix;
-  const started = Date.now();
-  const result = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 600_000 });
-  if (result.status !== 0 || !fs.existsSync(vsix)) {
-    throw new Error(`npm run package failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
-  }
-  const mb = (fs.statSync(vsix).size / 1e6).toFixed(1);
-  console.log(`[ui] packaged ${path.basename(vsix)} (${mb} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return vsix;
-}
-
-function newestMtime(target) {
-  if (!fs.existsSync(target)) return 0;
-  const stat = fs.statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...fs.readdirSync(target).map((entry) => newestMtime(path.join(target, entry))));
+  return packageTarget('linux-x64', { force });
 }
 
 /**
