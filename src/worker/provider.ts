@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionProviderSetting } from '../protocol/protocol';
+import { bindingSubfolder, CUDA_PROVIDER_REQUIRED } from '../protocol/providerLibraries';
 
 export interface PlatformFacts {
   platform: NodeJS.Platform;
@@ -46,13 +47,13 @@ export function chooseProvider(setting: ExecutionProviderSetting, facts: Platfor
 /** The folder holding onnxruntime-node's native binding for this platform. */
 export function bindingFolder(): string {
   const packageRoot = path.dirname(require.resolve('onnxruntime-node/package.json'));
-  return path.join(packageRoot, 'bin', 'napi-v6', process.platform, process.arch);
+  return path.join(packageRoot, bindingSubfolder(process.platform, process.arch));
 }
 
 export function providerFacts(): PlatformFacts {
   let cudaLibraryPresent = false;
   try {
-    cudaLibraryPresent = fs.existsSync(path.join(bindingFolder(), 'libonnxruntime_providers_cuda.so'));
+    cudaLibraryPresent = CUDA_PROVIDER_REQUIRED.every((library) => fs.existsSync(path.join(bindingFolder(), library)));
   } catch {
     // onnxruntime-node not resolvable: the session load will report it.
   }
