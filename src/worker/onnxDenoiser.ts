@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { Denoiser } from '../core/types';
 import { InfillError, messageOf } from '../protocol/errors';
 import type { ExecutionProviderSetting } from '../protocol/protocol';
-import { chooseProvider, providerFacts } from './provider';
+import { chooseProvider, cudaLoaderProblem, providerFacts, shortenLoaderMessage } from './provider';
 
 /** Graph input names accepted as the diffusion time (float32 [batch]). */
 export const TIME_INPUT_NAMES = ['timesteps', 'timestep', 't', 'time', 'sigma'] as const;
@@ -140,7 +140,8 @@ export class OnnxDenoiser implements Denoiser {
         return await OnnxDenoiser.loadOn(file, maskId, choice.provider, settings.threads, undefined);
       } catch (err) {
         if (err instanceof InfillError && err.code !== 'runtime') throw err; // the model itself is wrong
-        const notice = `${choice.provider} execution provider failed (${messageOf(err).split('\n')[0]}); using CPU`;
+        const reason = (choice.provider === 'cuda' ? cudaLoaderProblem() : undefined) ?? shortenLoaderMessage(messageOf(err));
+        const notice = `${choice.provider} execution provider failed (${reason}); using CPU`;
         return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings.threads, notice);
       }
     }

@@ -59,3 +59,33 @@ export function providerFacts(): PlatformFacts {
   }
   return { platform: process.platform, arch: process.arch, cudaLibraryPresent };
 }
+
+/**
+ * ONNX Runtime's message for a provider that fails to load, made one short line: its source path,
+ * function name and error-code prefix dropped (e.g. "...provider_bridge_ort.cc:1988 ... [ONNXRuntimeError]
+ * : 1 : FAIL : Failed to load library X with error: Y" becomes "Failed to load library X with error: Y").
+ */
+export function shortenLoaderMessage(message: string, limit = 200): string {
+  const line = message.split('\n').map((l) => l.trim()).find(Boolean) ?? message;
+  const core = line.replace(/^.*\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/, '').replace(/(\/[^\s/]+)+\/(lib[\w.-]+\.(so|dylib|dll)[\w.]*)/g, '$2');
+  return core.length > limit ? `${core.slice(0, limit - 1)}…` : core;
+}
+
+/**
+ * Why the CUDA provider's libraries do not load, in the dynamic loader's own words (ONNX Runtime
+ * itself only says "Failed to load shared library"): each is opened as the runtime would open it.
+ * A library that opens is not a Node addon, so Node then says it "did not self-register": no problem.
+ */
+export function cudaLoaderProblem(folder: string = bindingFolder()): string | undefined {
+  for (const library of CUDA_PROVIDER_REQUIRED) {
+    const file = path.join(folder, library);
+    if (!fs.existsSync(file)) return `${library} is not installed (run Diffusion Infill: Set Up GPU (CUDA)…)`;
+    try {
+      process.dlopen({ exports: {} } as NodeJS.Module, file);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/self-register|napi_register_module/i.test(message)) return shortenLoaderMessage(message);
+    }
+  }
+  return undefined;
+}
