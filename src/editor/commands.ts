@@ -1,6 +1,7 @@
 /**
- * The commands, one factory each: `name(ctx)` returns the handler that `extension.ts` registers as
- * `diffusionInfill.name`. Starting commands only read the document; the one write is Accept.
+ * The commands, one factory each: `name(ctx)` returns the handler that `registerCommands.ts`
+ * registers as `diffusionInfill.name` (names and gates: commandTable.ts). Starting commands only
+ * read the document; the one write is Accept.
  */
 import * as vscode from 'vscode';
 import type { InfillRequest } from '../protocol/protocol';

@@ -1,41 +1,15 @@
 /** The composition root: builds the context, registers the commands, returns the test API. */
 import * as vscode from 'vscode';
-import * as commands from './commands';
-import * as candidateCommands from './candidateCommands';
-import * as modeCommands from './modeCommands';
 import type { DiffusionInfillApi } from './api';
 import { Ctx } from './ctx';
-import * as timelineCommands from './timeline/commands';
+import { registerCommands } from './registerCommands';
 
 export type { DiffusionInfillApi, ResourceCounts, TimelineApi } from './api';
 
 export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
-  const factories: Record<string, (ctx: Ctx) => commands.Cmd> = {
-    infillSelection: commands.infillSelection,
-    infillPlaceholders: commands.infillPlaceholders,
-    generate: commands.generate,
-    refineSelection: commands.refineSelection,
-    accept: commands.accept,
-    reject: commands.reject,
-    reroll: commands.reroll,
-    cancel: commands.cancel,
-    selectModel: commands.selectModel,
-    showLog: commands.showLog,
-    showTimeline: timelineCommands.showTimeline,
-    exportTimeline: timelineCommands.exportTimeline,
-    compareTimeline: timelineCommands.compareTimeline,
-    nextCandidate: candidateCommands.nextCandidate,
-    previousCandidate: candidateCommands.previousCandidate,
-    acceptWord: candidateCommands.acceptWord,
-    acceptLine: candidateCommands.acceptLine,
-    selectPreset: modeCommands.selectPreset,
-    togglePause: modeCommands.togglePause,
-  };
-  for (const [name, factory] of Object.entries(factories)) {
-    context.subscriptions.push(vscode.commands.registerCommand(`diffusionInfill.${name}`, modeCommands.guard(ctx, name, factory(ctx))));
-  }
+  context.subscriptions.push(...registerCommands(ctx));
   return {
     session: (document) => ctx.sessions.get(document),
     waitForIdle: async (document) => {

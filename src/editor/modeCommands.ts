@@ -1,40 +1,9 @@
-/** Quality preset picker, pause toggle, and the guard that keeps a paused or disabled extension quiet. */
+/** Quality preset picker and pause toggle. */
 import * as vscode from 'vscode';
 import { findPreset, PRESETS, type PresetSetting } from '../core/presets';
 import type { Cmd } from './commands';
+import { commandId } from './commandTable';
 import type { Ctx } from './ctx';
-import { isLanguageEnabled } from './enablement';
-
-/** Commands that start a run: refused when paused or in a disabled language. */
-const STARTING = new Set(['infillSelection', 'infillPlaceholders', 'generate', 'refineSelection']);
-/** Commands that act on a preview: refused when paused. */
-const ACTING = new Set(['accept', 'reroll', 'nextCandidate', 'previousCandidate', 'acceptWord', 'acceptLine']);
-
-/** Wraps command `name`'s handler: explains and does nothing when paused or off for the language. */
-export function guard(ctx: Ctx, name: string, handler: Cmd): Cmd {
-  if (!STARTING.has(name) && !ACTING.has(name)) return handler;
-  return (...args: unknown[]) => {
-    if (ctx.mode.paused) {
-      void vscode.window
-        .showInformationMessage('Diffusion Infill is paused. Resume it from its status bar item or with "Diffusion Infill: Pause / Resume".', 'Resume')
-        .then((choice) => choice === 'Resume' && vscode.commands.executeCommand('diffusionInfill.togglePause', false));
-      ctx.status.idle('paused');
-      return undefined;
-    }
-    const document = vscode.window.activeTextEditor?.document;
-    if (STARTING.has(name) && document) {
-      const { enabled, disabled } = ctx.config.languageSettings;
-      if (!isLanguageEnabled(document.languageId, enabled, disabled)) {
-        void vscode.window.showInformationMessage(
-          `Diffusion Infill is turned off for ${document.languageId} files (settings diffusionInfill.enabledLanguages / disabledLanguages).`,
-        );
-        ctx.status.idle(`off for ${document.languageId}`);
-        return undefined;
-      }
-    }
-    return handler(...args);
-  };
-}
 
 /** Pause / resume; `paused` forces a state. Pausing ends every run and preview (nothing is written). */
 export function togglePause(ctx: Ctx): Cmd {
@@ -63,7 +32,7 @@ export function selectPreset(ctx: Ctx): Cmd {
       const picked = await vscode.window.showQuickPick(items, { title: 'Diffusion Infill: Quality', placeHolder: 'More steps and remasking: better text, slower' });
       if (!picked) return undefined;
       if (picked.value === 'pause') {
-        await vscode.commands.executeCommand('diffusionInfill.togglePause');
+        await vscode.commands.executeCommand(commandId('togglePause'));
         return undefined;
       }
       choice = picked.value;

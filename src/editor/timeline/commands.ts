@@ -1,13 +1,12 @@
 /**
  * The timeline's commands, factories like `../commands.ts`: `name(ctx)` returns the handler that
- * `extension.ts` registers as `diffusionInfill.name`. Arguments are for tests and scripts; from the
- * palette they come from pickers and dialogs.
+ * `registerCommands.ts` registers as `diffusionInfill.name`. Arguments are for tests and scripts;
+ * from the palette they come from pickers and dialogs.
  */
 import * as vscode from 'vscode';
+import type { Cmd } from '../commands';
 import type { Ctx } from '../ctx';
 import { runTitle } from './model';
-
-export type Cmd = (...args: any[]) => unknown;
 
 /** `showTimeline(runId?)`: the panel on a run (default: the active editor's latest, or the latest). */
 export function showTimeline(ctx: Ctx): Cmd {
