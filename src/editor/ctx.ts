@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { WorkerClient } from '../host/client';
 import type { ModelInfo } from '../protocol/protocol';
 import { Config, MODEL_KEYS, type LoadSettings } from './config';
-import { SessionManager } from './sessions';
+import { SessionPresenter } from './sessionPresenter';
+import { SessionRegistry } from './sessionRegistry';
 import { StatusBar } from './status';
 import { ModeStatus } from './modeStatus';
 import type { InfillRequest } from '../protocol/protocol';
@@ -20,7 +21,9 @@ export class Ctx implements vscode.Disposable {
   readonly config: Config;
   readonly tokens = new TokenCounter();
   readonly client: WorkerClient;
-  readonly sessions: SessionManager;
+  readonly sessions: SessionRegistry;
+  /** Draws the sessions: previews, status bar, context keys, progress. */
+  readonly presenter: SessionPresenter;
   readonly timeline: TimelineController;
   /** Quality preset and pause (second status bar item). */
   readonly mode: ModeStatus;
@@ -40,17 +43,15 @@ export class Ctx implements vscode.Disposable {
       },
       onStrayError: (error) => this.log.error(`Worker: ${error.stack ?? error.message}`),
     });
-    this.sessions = new SessionManager(
-      {
-        ensureModel: () => this.ensureModel(),
-        // While the timeline records, the worker sends every step (no frame-rate cap).
-        infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
-        cancel: (id) => this.client.cancel(id),
-        log: this.log,
-      },
-      this.status,
-    );
-    this.timeline = new TimelineController(extension.extensionUri, this.sessions, this.log);
+    this.sessions = new SessionRegistry({
+      ensureModel: () => this.ensureModel(),
+      // While the timeline records, the worker sends every step (no frame-rate cap).
+      infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
+      cancel: (id) => this.client.cancel(id),
+      log: this.log,
+    });
+    this.presenter = new SessionPresenter(this.sessions, this.status, this.log);
+    this.timeline = new TimelineController(extension.extensionUri, this.sessions, this.presenter, this.log);
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (MODEL_KEYS.some((k) => e.affectsConfiguration(k))) this.loaded = undefined;
@@ -93,6 +94,7 @@ export class Ctx implements vscode.Disposable {
   dispose(): void {
     this.timeline.dispose();
     this.sessions.dispose();
+    this.presenter.dispose();
     this.subscriptions.forEach((d) => d.dispose());
     void this.client.dispose();
     this.status.dispose();

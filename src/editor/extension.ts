@@ -22,7 +22,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     statusText: () => ctx.status.text,
     crashWorker: () => ctx.client.terminateWorker(),
     reliability: {
-      resources: () => ({ ...ctx.sessions.resourceCounts(), workerThreads: ctx.client.liveThreads, pendingRequests: ctx.client.pendingCount }),
+      resources: () => ({ ...ctx.sessions.resourceCounts(), ...ctx.presenter.resourceCounts(), workerThreads: ctx.client.liveThreads, pendingRequests: ctx.client.pendingCount }),
       client: ctx.client,
     },
     lastRequest: () => ctx.lastRequest,
@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     timeline: {
       runs: () => ctx.timeline.recorder.list(),
       scrub: (step) => ctx.timeline.scrub(step),
-      drawnTokens: (document) => ctx.sessions.drawnTokens(document),
+      drawnTokens: (document) => ctx.presenter.drawnTokens(document),
       panelVisible: () => ctx.timeline.panelVisible,
       recordsEveryStep: () => ctx.timeline.recordsEveryStep,
     },

@@ -31,13 +31,25 @@ export interface SessionHole {
   tokens: TokenView[];
 }
 
+/**
+ * What happens to one run of a session (its first, or a reroll), named by the worker's request id:
+ * frames while it samples, then `done`, or `stopped` (rerolled, cancelled, closed, failed). The
+ * timeline records runs from these.
+ */
+export type RunEvent =
+  | { kind: 'frame'; session: Session; runId: number; frame: FrameMessage }
+  | { kind: 'done'; session: Session; runId: number; result: DoneMessage }
+  | { kind: 'stopped'; session: Session; runId: number; reason: string };
+
 /** What a session needs from the outside world. */
 export interface SessionHost {
   ensureModel(): Promise<ModelInfo>;
   infill(request: InfillRequest, onFrame: (frame: FrameMessage) => void): InfillHandle;
   cancel(id: number): void;
-  /** Redraw, update context keys and the status bar. */
+  /** Its state changed (phase, tokens, ranges, candidates): redraw, context keys, status bar. */
   changed(session: Session): void;
+  /** One of its runs moved on. */
+  ran(event: RunEvent): void;
   log: vscode.LogOutputChannel;
 }
 
@@ -133,6 +145,7 @@ export class Session {
       this.showTexts();
       this.runId = undefined;
       this.phase = 'ready';
+      this.host.ran({ kind: 'done', session: this, runId: done.id, result: done });
       const t = done.timings;
       this.host.log.info(
         `[${this.label}] done in ${Date.now() - started} ms: ${done.steps} steps, ${done.forwardCalls} model calls, forward ${t.forwardMs.toFixed(0)} ms, sampler ${t.samplerMs.toFixed(0)} ms, messaging ${t.messagingMs.toFixed(0)} ms, first frame ${t.firstFrameMs.toFixed(0)} ms`,
@@ -158,13 +171,14 @@ export class Session {
     this.framesSeen++;
     const sample = frame.holes[0] ?? [];
     this.holes.forEach((hole, i) => (hole.tokens = sample[i] ?? hole.tokens));
+    this.host.ran({ kind: 'frame', session: this, runId: frame.id, frame });
     this.host.changed(this);
   }
 
   /** Same request, new seed. */
   async reroll(): Promise<void> {
     if (this.phase !== 'ready' && this.phase !== 'running') return;
-    this.stopRun();
+    this.stopRun('rerolled');
     this.request.seed = randomSeed();
     this.holes.forEach((hole, i) => (hole.tokens = maskedTokens(this.holeLength(i))));
     await this.run();
@@ -361,18 +375,21 @@ export class Session {
     if (this.phase === 'running' || this.phase === 'ready') this.close('rejected');
   }
 
-  private stopRun(): void {
+  private stopRun(reason: string): void {
     this.generation++;
-    if (this.runId !== undefined) this.host.cancel(this.runId);
+    const runId = this.runId;
     this.runId = undefined;
+    if (runId === undefined) return;
+    this.host.cancel(runId);
+    this.host.ran({ kind: 'stopped', session: this, runId, reason });
   }
 
   /** Leaves the session: stops the run, clears the preview. The document is not touched. */
   close(reason: CloseReason): void {
     if (this.phase === 'closed') return;
-    this.stopRun();
     this.phase = 'closed';
     this.closeReason = reason;
+    this.stopRun(reason);
     this.host.log.info(`[${this.label}] closed: ${reason}${this.error ? ` (${this.error.message})` : ''}`);
     this.settleWaiters();
     this.host.changed(this);

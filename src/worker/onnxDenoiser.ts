@@ -12,7 +12,7 @@ import { chooseProvider, cudaLoaderProblem, providerFacts, shortenLoaderMessage 
 /** Graph input names accepted as the diffusion time (float32 [batch]). */
 export const TIME_INPUT_NAMES = ['timesteps', 'timestep', 't', 'time', 'sigma'] as const;
 
-export interface SessionSettings {
+export interface RuntimeSettings {
   executionProvider: ExecutionProviderSetting;
   /** Intra-op threads (0 = the runtime's default: one per physical core). */
   threads: number;
@@ -133,7 +133,7 @@ export class OnnxDenoiser implements Denoiser {
    * Loads `file` on the chosen provider, falling back to CPU (with a notice saying why) when the
    * provider fails to load or to run the warm-up.
    */
-  static async load(file: string, maskId: number, settings: SessionSettings): Promise<OnnxDenoiser> {
+  static async load(file: string, maskId: number, settings: RuntimeSettings): Promise<OnnxDenoiser> {
     const choice = chooseProvider(settings.executionProvider, providerFacts());
     if (choice.provider !== 'cpu') {
       try {

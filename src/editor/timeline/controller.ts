@@ -1,12 +1,12 @@
 /**
- * Records every run's frames from the sessions' change events into the timeline, drives the panel,
+ * Records every run's frames from the sessions' run events into the timeline, drives the panel,
  * and turns scrubbing into the editor's preview: a scrubbed step is drawn inline in place of the
  * result while the result is on offer; leaving the panel puts the final frame back.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TokenView } from '../../protocol/protocol';
-import type { Session } from '../session';
+import type { RunEvent, Session } from '../session';
 import { frameAt, runTitle, type RunMeta, type TimelineRun, TimelineRecorder } from './model';
 import { TimelinePanel } from './panel';
 import { PALETTES, type Palette, type ThemeKind } from './palette';
@@ -15,13 +15,17 @@ import { timelinePicture } from './picture';
 import { pictureToPng } from './png';
 import { pictureToSvg } from './svg';
 
-/** What the timeline needs from the session manager. */
+/** What the timeline reads from the session registry. */
 export interface TimelineSessions {
-  readonly onDidChange: vscode.Event<Session>;
+  readonly onRunEvent: vscode.Event<RunEvent>;
   /** The document's current session, if any. */
   get(document: vscode.TextDocument): Session | undefined;
+}
+
+/** Where a scrubbed step is drawn: the sessions' presenter. */
+export interface TimelinePreview {
   /** Draws `holes` instead of the session's own tokens while it shows a result; undefined: its own again. */
-  showOverride(session: Session, holes: readonly (readonly TokenView[])[] | undefined): void;
+  showStep(session: Session, holes: readonly (readonly TokenView[])[] | undefined): void;
 }
 
 /** The panel is refreshed at most this often while a run streams frames. */
@@ -67,9 +71,10 @@ export class TimelineController implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly sessions: TimelineSessions,
+    private readonly preview: TimelinePreview,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscriptions.push(sessions.onDidChange((s) => this.sessionChanged(s)));
+    this.subscriptions.push(sessions.onRunEvent((e) => this.record(e)));
   }
 
   /** While the panel is open, runs ask the worker for every step (no frame-rate cap). */
@@ -81,33 +86,22 @@ export class TimelineController implements vscode.Disposable {
     return this.panel?.visible ?? false;
   }
 
-  private sessionChanged(session: Session): void {
-    const frame = session.lastFrame;
-    if (frame && session.phase === 'running') {
-      let run = this.recorder.byRequest(frame.id);
+  /** A run is recorded from its first frame (a run that never drew one is not shown). */
+  private record(event: RunEvent): void {
+    if (event.kind === 'frame') {
+      let run = this.recorder.byRequest(event.runId);
       if (!run) {
-        // A reroll starts a new request in the same session: its older run was stopped.
-        for (const [id, s] of this.sessionOfRun) {
-          const older = this.recorder.get(id);
-          if (s === session && older) this.recorder.finish(older, 'stopped', 'rerolled');
-        }
-        run = this.recorder.begin(frame.id, metaOf(session));
-        this.sessionOfRun.set(run.id, session);
+        run = this.recorder.begin(event.runId, metaOf(event.session));
+        this.sessionOfRun.set(run.id, event.session);
         this.forgetDroppedRuns();
       }
+      const { frame } = event;
       if (run.status === 'running') this.recorder.record(run, frame.step, frame.totalSteps, frame.holes[0] ?? []);
+    } else {
+      const run = this.recorder.byRequest(event.runId);
+      if (run) event.kind === 'done' ? this.recorder.finish(run, 'done') : this.recorder.finish(run, 'stopped', event.reason);
     }
-    if (session.phase === 'ready' && session.result) {
-      const run = this.recorder.byRequest(session.result.id);
-      if (run) this.recorder.finish(run, 'done');
-    }
-    if (session.phase === 'closed') {
-      for (const [id, s] of this.sessionOfRun) {
-        const run = this.recorder.get(id);
-        if (s === session && run) this.recorder.finish(run, 'stopped', session.closeReason);
-      }
-    }
-    if (this.scrubbedSession === session && session.phase !== 'ready') this.scrubbedSession = undefined;
+    if (this.scrubbedSession === event.session && event.kind !== 'done') this.scrubbedSession = undefined;
     this.schedulePush();
   }
 
@@ -203,9 +197,9 @@ export class TimelineController implements vscode.Disposable {
     } else if (session.phase !== 'ready' || session.result?.id !== run.requestId) {
       note = session.phase === 'running' ? 'Still sampling: the editor shows the live preview.' : 'The editor shows a newer run of this document: the step is shown here only.';
     } else {
-      if (this.scrubbedSession && this.scrubbedSession !== session) this.sessions.showOverride(this.scrubbedSession, undefined);
+      if (this.scrubbedSession && this.scrubbedSession !== session) this.preview.showStep(this.scrubbedSession, undefined);
       this.scrubbedSession = session;
-      this.sessions.showOverride(session, frame.holes);
+      this.preview.showStep(session, frame.holes);
       note = `Step ${frame.step} of ${run.frames.length} is shown inline in ${path.basename(session.document.uri.path)}; close or hide this panel to go back to the result.`;
     }
     const payload = stepPayload(runs, frame.step, note);
@@ -217,7 +211,7 @@ export class TimelineController implements vscode.Disposable {
   returnToFinal(): void {
     const session = this.scrubbedSession;
     this.scrubbedSession = undefined;
-    if (session) this.sessions.showOverride(session, undefined);
+    if (session) this.preview.showStep(session, undefined);
   }
 
   /**

@@ -1,0 +1,116 @@
+/**
+ * The sessions: at most one per document. Starts them (replacing an older one cleanly), feeds them
+ * document edits, ends them when their editor closes, and tells subscribers what changed: every
+ * state change (`onDidChange`) and every run's frames and end (`onRunEvent`). Drawing them is the
+ * presenter's job (sessionPresenter.ts).
+ */
+import * as vscode from 'vscode';
+import type { InfillRequest } from '../protocol/protocol';
+import type { OffsetRange } from './holes';
+import { Session, type RunEvent, type SessionHost } from './session';
+
+/** An event whose subscriptions are counted (the reliability tests check none leak). */
+function countedEvent<T>(emitter: vscode.EventEmitter<T>, count: (delta: number) => void): vscode.Event<T> {
+  return (listener, thisArgs, disposables) => {
+    const inner = emitter.event(listener, thisArgs);
+    count(1);
+    let live = true;
+    const counted = {
+      dispose: () => {
+        if (live) count(-1);
+        live = false;
+        inner.dispose();
+      },
+    };
+    disposables?.push(counted);
+    return counted;
+  };
+}
+
+export class SessionRegistry implements vscode.Disposable {
+  private readonly sessions = new Map<string, Session>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly onDidChangeEmitter = new vscode.EventEmitter<Session>();
+  private readonly onRunEventEmitter = new vscode.EventEmitter<RunEvent>();
+  private listeners = 0;
+  /** Fires on every frame and state change of any session (tests wait on it). */
+  readonly onDidChange = countedEvent(this.onDidChangeEmitter, (d) => (this.listeners += d));
+  /** Fires as each run of any session draws a frame, finishes or stops. */
+  readonly onRunEvent = countedEvent(this.onRunEventEmitter, (d) => (this.listeners += d));
+
+  constructor(private readonly host: Omit<SessionHost, 'changed' | 'ran'>) {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const session = this.get(e.document);
+        // Undo / redo after a partial accept takes back text the preview continues: end the preview.
+        if (session && e.reason !== undefined && session.partialAccepts > 0 && session.phase === 'ready') session.reject();
+        else session?.documentChanged(e.contentChanges);
+      }),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.get(doc)?.close('editor-closed')),
+      vscode.window.tabGroups.onDidChangeTabs(() => this.closeSessionsWithoutTabs()),
+      this.onDidChangeEmitter,
+      this.onRunEventEmitter,
+    );
+  }
+
+  get(document: vscode.TextDocument): Session | undefined {
+    return this.sessions.get(document.uri.toString());
+  }
+
+  /** The session of the active editor, if any. */
+  active(): Session | undefined {
+    const editor = vscode.window.activeTextEditor;
+    return editor ? this.get(editor.document) : undefined;
+  }
+
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  /** What is held now, for leak checks: sessions, and subscriptions to the events above. */
+  resourceCounts(): { sessions: number; changeListeners: number } {
+    return { sessions: this.sessions.size, changeListeners: this.listeners };
+  }
+
+  /** Starts a run for holes in `document`; an older session there is closed first (nothing written). */
+  start(document: vscode.TextDocument, ranges: readonly OffsetRange[], request: InfillRequest, label: string): Session {
+    this.get(document)?.close('replaced');
+    const session = new Session(document, ranges, request, label, {
+      ...this.host,
+      changed: (s) => this.changed(s),
+      ran: (e) => this.onRunEventEmitter.fire(e),
+    });
+    this.sessions.set(document.uri.toString(), session);
+    void session.run();
+    return session;
+  }
+
+  private changed(session: Session): void {
+    const key = session.document.uri.toString();
+    if (session.phase === 'closed' && this.sessions.get(key) === session) this.sessions.delete(key);
+    this.onDidChangeEmitter.fire(session);
+  }
+
+  private closeSessionsWithoutTabs(): void {
+    const open = new Set<string>();
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        if (tab.input instanceof vscode.TabInputText) open.add(tab.input.uri.toString());
+        else if (tab.input instanceof vscode.TabInputTextDiff) open.add(tab.input.modified.toString());
+        else if (tab.input instanceof vscode.TabInputNotebook) open.add(tab.input.uri.toString());
+      }
+    }
+    // A notebook cell has no tab of its own: it is open while its notebook's tab is.
+    const notebookOf = (doc: vscode.TextDocument) =>
+      vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc))?.uri.toString();
+    for (const [key, session] of this.sessions) {
+      if (!open.has(key) && !open.has(notebookOf(session.document) ?? '')) session.close('editor-closed');
+    }
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) session.close('disposed');
+    this.sessions.clear();
+    this.subscriptions.forEach((d) => d.dispose());
+  }
+}
