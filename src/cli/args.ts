@@ -1,7 +1,8 @@
 /** Command-line parsing for `diffusion-infill`: pure, so every flag and every error can be tested. */
 import { DEFAULT_HOLE_LENGTH } from '../core/placeholders';
+import { DEFAULT_PRESET, PRESETS, type PresetName } from '../core/presets';
 import type { SamplerOptions, StrategyName } from '../core/types';
-import type { ExecutionProviderSetting } from '../protocol/protocol';
+import { EXECUTION_PROVIDERS, type ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
 
@@ -11,6 +12,8 @@ Holes are written [MASK:n] (exactly n tokens), [MASK:..n] (at most n) or [MASK] 
 
 Options:
   --model DIR         model folder (default: the embedded mdlm-code-small)
+  --preset NAME       ${PRESETS.map((p) => p.name).join(', ')}: the editor's quality presets (default
+                      ${DEFAULT_PRESET}); the flags below change single fields of it
   --sampler NAME      mdlm, remdm-cap, remdm-rescale, remdm-conf, remdm-loop, forward-backward,
                       dfm, topk-confidence, confidence-threshold
   --steps T           denoising steps
@@ -23,7 +26,7 @@ Options:
   --seed N            random seed (default: random; printed with --json)
   --samples K         K independent samples in one batch (default 1)
   --max-tokens N      bound for a [MASK] written without a length (default 16)
-  --provider P        auto, cpu, cuda, dml, coreml (default auto)
+  --provider P        ${EXECUTION_PROVIDERS.join(', ')} (default auto)
   --threads N         intra-op threads (default: the runtime's choice)
   --quantized         use onnx/model_quantized.onnx when present
   --json              print one JSON object (texts, holes, timings)
@@ -34,7 +37,9 @@ Options:
 export interface CliOptions {
   help: boolean;
   modelDir?: string;
-  /** Only the flags given; the model's recommended sampler and core defaults fill the rest. */
+  /** The preset the sampler starts from (as the editor's default, Balanced, unless given). */
+  preset: PresetName;
+  /** Only the flags given: they override the preset's fields. */
   sampler: Partial<SamplerOptions>;
   seed?: number;
   samples: number;
@@ -50,8 +55,6 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
-const PROVIDERS: readonly ExecutionProviderSetting[] = ['auto', 'cpu', 'cuda', 'dml', 'coreml'];
-
 function number(flag: string, raw: string | undefined, integer: boolean): number {
   if (raw === undefined || raw.trim() === '') throw new UsageError(`${flag} needs a value`);
   const value = Number(raw);
@@ -62,7 +65,7 @@ function number(flag: string, raw: string | undefined, integer: boolean): number
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { help: false, sampler: {}, samples: 1, maxTokens: DEFAULT_HOLE_LENGTH, provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
+  const o: CliOptions = { help: false, preset: DEFAULT_PRESET, sampler: {}, samples: 1, maxTokens: DEFAULT_HOLE_LENGTH, provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
   const texts: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -79,6 +82,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const dir = value();
         if (!dir) throw new UsageError('--model needs a folder');
         o.modelDir = dir;
+        break;
+      }
+      case '--preset': {
+        const name = value();
+        if (!PRESETS.some((p) => p.name === name)) throw new UsageError(`--preset: expected one of ${PRESETS.map((p) => p.name).join(', ')}, got '${name ?? ''}'`);
+        o.preset = name as PresetName;
         break;
       }
       case '--sampler': {
@@ -113,7 +122,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
       case '--provider': {
         const p = value();
-        if (!PROVIDERS.includes(p as ExecutionProviderSetting)) throw new UsageError(`--provider: expected one of ${PROVIDERS.join(', ')}, got '${p ?? ''}'`);
+        if (!EXECUTION_PROVIDERS.includes(p as ExecutionProviderSetting)) throw new UsageError(`--provider: expected one of ${EXECUTION_PROVIDERS.join(', ')}, got '${p ?? ''}'`);
         o.provider = p as ExecutionProviderSetting;
         break;
       }

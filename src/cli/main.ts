@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DiffusionError, parsePlaceholders } from '../core';
+import { findPreset, tokensToFill } from '../core/presets';
 import type { SamplerOptions, Segment } from '../core/types';
 import { WorkerClient } from '../host/client';
 import type { FrameMessage } from '../protocol/protocol';
@@ -13,17 +14,6 @@ import { parseArgs, USAGE, UsageError } from './args';
 /** The embedded model, next to the bundle's folder (dist/../models). */
 const DEFAULT_MODEL_DIR = path.join(__dirname, '..', 'models', 'mdlm-code-small');
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js');
-
-/** The model's own recommended sampler (config.json diffusion_infill.recommended_sampler), if any. */
-function recommendedSampler(modelDir: string): Partial<SamplerOptions> {
-  try {
-    const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
-    const rec = config?.diffusion_infill?.recommended_sampler;
-    return rec && typeof rec === 'object' ? rec : {};
-  } catch {
-    return {}; // a missing or broken config is reported by the worker's load, with its file name
-  }
-}
 
 /** The text with each hole replaced by its fill. */
 function fillText(segments: Segment[], holes: string[]): string {
@@ -53,7 +43,8 @@ async function main(argv: string[]): Promise<number> {
   if (!segments.some((s) => s.kind === 'hole')) throw new UsageError('the text has no holes: write [MASK], [MASK:n] or [MASK:..n] where text should be filled in');
 
   const modelDir = path.resolve(opts.modelDir ?? DEFAULT_MODEL_DIR);
-  const sampler = { strategy: 'remdm-loop', ...recommendedSampler(modelDir), ...opts.sampler } as SamplerOptions;
+  // The editor's default: a preset for the tokens to fill (Balanced unless --preset), then the flags.
+  const sampler: SamplerOptions = { ...findPreset(opts.preset)!.sampler(tokensToFill(segments)), ...opts.sampler };
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const started = performance.now();
   const client = new WorkerClient(WORKER_SCRIPT);

@@ -5,7 +5,7 @@
  * plain MDLM has nothing left to decode.
  */
 import { isDecoderStrategy } from './options';
-import type { SamplerOptions } from './types';
+import type { SamplerOptions, Segment } from './types';
 
 export type PresetName = 'fast' | 'balanced' | 'best';
 export type PresetSetting = PresetName | 'custom';
@@ -53,6 +53,18 @@ export const PRESETS: readonly Preset[] = [
 ];
 
 export const PRESET_SETTINGS: readonly PresetSetting[] = [...PRESETS.map((p) => p.name), 'custom'];
+
+/**
+ * The default sampler everywhere: the editor's default preset and the CLI's without --preset. The
+ * fields a preset leaves out come from DEFAULT_SAMPLER_OPTIONS (options.ts), which are also the
+ * `diffusionInfill.sampler.*` settings' defaults for `custom`.
+ */
+export const DEFAULT_PRESET: PresetName = 'balanced';
+
+/** Tokens to fill in all holes of a request (a preset's steps scale with it). */
+export function tokensToFill(segments: readonly Segment[]): number {
+  return segments.reduce((n, s) => n + (s.kind === 'hole' ? s.length : 0), 0);
+}
 
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((p) => p.name === name);

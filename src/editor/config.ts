@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_SAMPLER_OPTIONS, validateSamplerOptions } from '../core/options';
 import type { SamplerOptions, StrategyName } from '../core/types';
-import { PRESET_SETTINGS, type PresetSetting } from '../core/presets';
-import type { ExecutionProviderSetting } from '../protocol/protocol';
+import { DEFAULT_PRESET, PRESET_SETTINGS, type PresetSetting } from '../core/presets';
+import { EXECUTION_PROVIDERS, type ExecutionProviderSetting, type LoadSettings } from '../protocol/protocol';
 import { resolveModelPath, settingForTrust } from './trust';
 
 export const SECTION = 'diffusionInfill';
@@ -17,13 +17,6 @@ export type LengthPolicy = 'selection' | 'fixed' | 'prompt';
 
 /** Settings that only a model reload picks up. */
 export const MODEL_KEYS = ['modelPath', 'executionProvider', 'quantized', 'threads'].map((k) => `${SECTION}.${k}`);
-
-export interface LoadSettings {
-  modelDir: string;
-  executionProvider: ExecutionProviderSetting;
-  quantized: boolean;
-  threads: number;
-}
 
 export class Config {
   private clamped: string[] = [];
@@ -34,9 +27,10 @@ export class Config {
     return vscode.workspace.getConfiguration(SECTION);
   }
 
-  private num(key: string, fallback: number, min: number, max: number, integer = false): number {
+  /** A number setting clamped into [min, max]; not a number: its default (package.json owns the defaults). */
+  private num(key: string, min: number, max: number, integer = false): number {
     const raw = this.cfg.get<unknown>(key);
-    if (typeof raw !== 'number' || !Number.isFinite(raw)) return fallback;
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) return this.cfg.inspect<number>(key)?.defaultValue ?? min;
     let v = integer ? Math.round(raw) : raw;
     v = Math.min(max, Math.max(min, v));
     if (v !== raw) this.clamped.push(`${SECTION}.${key} = ${raw} is out of range; using ${v}`);
@@ -74,7 +68,7 @@ export class Config {
     const v = vscode.workspace.isTrusted
       ? this.cfg.get<ExecutionProviderSetting>('executionProvider')
       : settingForTrust(this.cfg.inspect<ExecutionProviderSetting>('executionProvider'), false);
-    return v && ['auto', 'cpu', 'cuda', 'dml', 'coreml'].includes(v) ? v : 'auto';
+    return v && EXECUTION_PROVIDERS.includes(v) ? v : 'auto';
   }
 
   loadSettings(): LoadSettings {
@@ -82,24 +76,24 @@ export class Config {
       modelDir: this.modelDir,
       executionProvider: this.executionProvider,
       quantized: this.cfg.get<boolean>('quantized', true),
-      threads: this.num('threads', 0, 0, 64, true),
+      threads: this.num('threads', 0, 64, true),
     };
   }
 
   /** The sampler options from settings, clamped, then validated (throws DiffusionError with the field named). */
   samplerOptions(): Required<SamplerOptions> {
-    const d = DEFAULT_SAMPLER_OPTIONS;
+    const d = DEFAULT_SAMPLER_OPTIONS; // equal to package.json's sampler.* defaults (test/editor/settings.test.ts)
     const options: SamplerOptions = {
       strategy: this.cfg.get<StrategyName>('sampler.strategy', d.strategy),
-      steps: this.num('sampler.steps', d.steps, 1, 1024, true),
+      steps: this.num('sampler.steps', 1, 1024, true),
       schedule: this.cfg.get('sampler.schedule', d.schedule),
-      eta: this.num('sampler.eta', d.eta, 0, 1),
-      tOn: this.num('sampler.tOn', d.tOn, 0.001, 0.999),
-      tOff: this.num('sampler.tOff', d.tOff, 0.001, 0.999),
-      alphaOn: this.num('sampler.alphaOn', d.alphaOn, 0.001, 0.999),
-      temperature: this.num('sampler.temperature', d.temperature, 0.01, 10),
-      topP: this.num('sampler.topP', d.topP, 0.01, 1),
-      topK: this.num('sampler.topK', d.topK, 0, 100000, true),
+      eta: this.num('sampler.eta', 0, 1),
+      tOn: this.num('sampler.tOn', 0.001, 0.999),
+      tOff: this.num('sampler.tOff', 0.001, 0.999),
+      alphaOn: this.num('sampler.alphaOn', 0.001, 0.999),
+      temperature: this.num('sampler.temperature', 0.01, 10),
+      topP: this.num('sampler.topP', 0.01, 1),
+      topK: this.num('sampler.topK', 0, 100000, true),
     };
     return validateSamplerOptions(options);
   }
@@ -116,7 +110,7 @@ export class Config {
   }
 
   get fixedLength(): number {
-    return this.num('length.fixed', 32, 1, 4096, true);
+    return this.num('length.fixed', 1, 4096, true);
   }
 
   /** `[MASK]` always (as the CLI's parser), plus the configured extra patterns. */
@@ -127,25 +121,25 @@ export class Config {
   }
 
   get placeholderDefaultLength(): number {
-    return this.num('placeholders.defaultLength', 16, 1, 4096, true);
+    return this.num('placeholders.defaultLength', 1, 4096, true);
   }
 
   get refineStrength(): number {
-    return this.num('refine.strength', 0.5, 0.01, 1);
+    return this.num('refine.strength', 0.01, 1);
   }
 
   get maxFramesPerSecond(): number {
-    return this.num('preview.maxFramesPerSecond', 30, 0, 240);
+    return this.num('preview.maxFramesPerSecond', 0, 240);
   }
 
   /** Samples drawn per request, offered as candidates. */
   get candidates(): number {
-    return this.num('candidates', 3, 1, 8, true);
+    return this.num('candidates', 1, 8, true);
   }
 
   get preset(): PresetSetting {
-    const v = this.cfg.get<string>('preset', 'balanced');
-    return (PRESET_SETTINGS as readonly string[]).includes(v) ? (v as PresetSetting) : 'balanced';
+    const v = this.cfg.get<string>('preset', DEFAULT_PRESET);
+    return (PRESET_SETTINGS as readonly string[]).includes(v) ? (v as PresetSetting) : DEFAULT_PRESET;
   }
 
   /** Raw values for `isLanguageEnabled`. */

@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WorkerClient } from '../host/client';
-import type { ModelInfo } from '../protocol/protocol';
-import { Config, MODEL_KEYS, type LoadSettings } from './config';
+import type { LoadSettings, ModelInfo } from '../protocol/protocol';
+import { Config, MODEL_KEYS } from './config';
 import { SessionPresenter } from './sessionPresenter';
 import { SessionRegistry } from './sessionRegistry';
 import { StatusBar } from './status';

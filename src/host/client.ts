@@ -6,12 +6,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InfillError } from '../protocol/errors';
-import type { DoneMessage, FrameMessage, HostToWorker, InfillRequest, LoadMessage, ModelInfo, WorkerToHost } from '../protocol/protocol';
+import type { DoneMessage, FrameMessage, HostToWorker, InfillRequest, LoadSettings, ModelInfo, WorkerToHost } from '../protocol/protocol';
 
 /** How long dispose() waits for the worker to exit by itself. */
 const DISPOSE_TIMEOUT_MS = 30_000;
-
-export type LoadSettings = Omit<LoadMessage, 'type' | 'id'>;
 
 export interface WorkerClientOptions {
   /** The worker died (crash, or terminateWorker()); pending requests were already rejected. */

@@ -9,7 +9,9 @@ import type { SamplerOptions, Segment, TokenState } from '../core/types';
 
 export type { Segment };
 
-export type ExecutionProviderSetting = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml';
+/** The execution provider settings (package.json's enum and the CLI's --provider are checked against it). */
+export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export type ExecutionProviderSetting = (typeof EXECUTION_PROVIDERS)[number];
 
 export interface InfillRequest {
   /** Text and holes in document order. Context is cropped to the model's window around holes. */
@@ -35,6 +37,9 @@ export interface LoadMessage {
   /** Intra-op threads (0 = the runtime's default). */
   threads: number;
 }
+
+/** What loading a model takes (the load message without its envelope). */
+export type LoadSettings = Omit<LoadMessage, 'type' | 'id'>;
 
 /** Sent by the host: run one request. Answered by `frame`s, then `done` or `error`. */
 export interface InfillMessage {

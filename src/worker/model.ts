@@ -6,7 +6,7 @@ import path from 'node:path';
 import { InfillError } from '../protocol/errors';
 import { resolveEndTokenIds } from './endTokens';
 import { readModelFolder } from './modelFolder';
-import type { ExecutionProviderSetting, ModelInfo } from '../protocol/protocol';
+import type { LoadSettings, ModelInfo } from '../protocol/protocol';
 import { OnnxDenoiser } from './onnxDenoiser';
 import { TextTokenizer } from '../protocol/tokenizer';
 
@@ -15,13 +15,6 @@ import { TextTokenizer } from '../protocol/tokenizer';
  * tokenizer, LLaDA 126464): rows past the tokenizer are padding. A wider gap means another tokenizer.
  */
 const MAX_VOCAB_PADDING = 128;
-
-export interface LoadSettings {
-  modelDir: string;
-  executionProvider: ExecutionProviderSetting;
-  quantized: boolean;
-  threads: number;
-}
 
 export class LoadedModel {
   private constructor(

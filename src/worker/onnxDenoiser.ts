@@ -6,17 +6,14 @@
 import * as ort from 'onnxruntime-node';
 import type { Denoiser } from '../core/types';
 import { InfillError, messageOf } from '../protocol/errors';
-import type { ExecutionProviderSetting } from '../protocol/protocol';
+import type { LoadSettings } from '../protocol/protocol';
 import { chooseProvider, cudaLoaderProblem, providerFacts, shortenLoaderMessage } from './provider';
 
 /** Graph input names accepted as the diffusion time (float32 [batch]). */
 export const TIME_INPUT_NAMES = ['timesteps', 'timestep', 't', 'time', 'sigma'] as const;
 
-export interface RuntimeSettings {
-  executionProvider: ExecutionProviderSetting;
-  /** Intra-op threads (0 = the runtime's default: one per physical core). */
-  threads: number;
-}
+/** The runtime's part of the load settings (threads 0: one per physical core). */
+export type RuntimeSettings = Pick<LoadSettings, 'executionProvider' | 'threads'>;
 
 /**
  * Optional input (int64 [batch, positions]) of a graph that gathers its final hidden states before

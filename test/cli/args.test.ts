@@ -4,13 +4,14 @@ import { parseArgs, UsageError } from '../../src/cli/args';
 
 test('flags map onto sampler options and run settings', () => {
   const o = parseArgs([
-    '--model', 'm', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
+    '--model', 'm', '--preset', 'best', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
     '--alpha-on', '0.8', '--top-p', '0.9', '--top-k', '40', '--temperature', '0.7', '--seed', '7', '--samples', '3',
     '--max-tokens', '9', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
   ]);
   assert.deepEqual(o, {
     help: false,
     modelDir: 'm',
+    preset: 'best',
     sampler: { strategy: 'remdm-cap', steps: 32, eta: 0.1, tOn: 0.6, tOff: 0.1, alphaOn: 0.8, topP: 0.9, topK: 40, temperature: 0.7 },
     seed: 7,
     samples: 3,
@@ -30,6 +31,7 @@ test('defaults: one sample, auto provider, text from stdin', () => {
   assert.equal(o.provider, 'auto');
   assert.equal(o.text, undefined);
   assert.deepEqual(o.sampler, {});
+  assert.equal(o.preset, 'balanced'); // the editor's default preset
   assert.equal(parseArgs(['--help']).help, true);
 });
 
@@ -42,6 +44,7 @@ test('bad input is a UsageError that names the flag', () => {
     [['--top-p', 'NaN'], /--top-p: expected a number/],
     [['--samples', '0'], /--samples must be >= 1/],
     [['--provider', 'tpu'], /--provider: expected one of auto, cpu, cuda, dml, coreml/],
+    [['--preset', 'turbo'], /--preset: expected one of fast, balanced, best, got 'turbo'/],
     [['a', 'b'], /expected one TEXT argument, got 2/],
     [['--trace', 'x'], /--trace needs --json/],
   ];

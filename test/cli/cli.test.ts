@@ -17,7 +17,8 @@ test('--json prints one object with the model, sampler, samples, holes and timin
   assert.equal(r.stdout.trim().split('\n').length, 1);
   const out = JSON.parse(r.stdout);
   assert.equal(out.model, 'mdlm-code-small');
-  assert.equal(out.sampler, 'remdm-loop'); // the model's recommended sampler
+  assert.equal(out.sampler, 'remdm-cap'); // the Balanced preset, as in the editor
+  assert.equal(out.samplerOptions.topP, 0.9);
   assert.equal(out.samplerOptions.steps, 8);
   assert.equal(out.seed, 3);
   assert.ok(out.steps >= 8);
