@@ -10,20 +10,21 @@ const card = path.join(modelDir, 'README.md');
 const START = '<!-- cli-results:start -->';
 const END = '<!-- cli-results:end -->';
 
-const qualityArgs = ['dist/infill-quality.js', '--model', modelDir, 'mdlm:16', 'remdm-cap:16', 'remdm-loop:32:0.9', 'confidence-threshold:8'];
+const qualityArgs = ['dist/infill-quality.js', '--model', modelDir, '--presets'];
 const quality = execFileSync(process.execPath, qualityArgs, { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('|'));
 
+// Holes written `[MASK:..n]`: at most n tokens, the model ends the text where it wants.
 const prompts = [
-  'def add(a, b):\n    [MASK:6]\n',
-  'import os\n\ndef read_text(path):\n    with open(path) as f:\n        return [MASK:4]\n',
-  'for i in range(10):\n    if i % 2 == 0:\n        [MASK:6]\n',
-  'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        [MASK:8]\n',
-  'interface Point {\n    x: number;\n    [MASK:4]\n}\n',
-  'declare function parseInt(string: string, [MASK:5]): number;\n',
-  'interface Array<T> {\n    /** Returns the number of elements. */\n    [MASK:6]\n}\n',
-  'The [MASK:3] module provides functions for working with paths.\n',
-  'To install a package, run [MASK:6] from the command line.\n',
-  'try:\n    value = int(text)\nexcept [MASK:3]:\n    value = 0\n',
+  'def add(a, b):\n    [MASK:..8]\n',
+  'import os\n\ndef read_text(path):\n    with open(path) as f:\n        return [MASK:..6]\n',
+  'for i in range(10):\n    if i % 2 == 0:\n        [MASK:..8]\n',
+  'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        [MASK:..10]\n',
+  'interface Point {\n    x: number;\n    [MASK:..6]\n}\n',
+  'function clamp(value: number, min: number, max: number): number {\n    return Math.min(max, [MASK:..6]);\n}\n',
+  'interface Array<T> {\n    /** Returns the number of elements. */\n    [MASK:..8]\n}\n',
+  'The [MASK:..4] module provides functions for working with paths.\n',
+  'To install a package, run [MASK:..8] from the command line.\n',
+  'try:\n    value = int(text)\nexcept [MASK:..4]:\n    value = 0\n',
 ];
 const examples = prompts.map((text, i) => {
   const seed = 100 + i;
@@ -37,8 +38,9 @@ const block = [
   '### Exact match on held-out short-span infills through the real sampler',
   '',
   `Spans of 1-8 tokens cut from held-out files (\`bench/data/heldout-infills.jsonl\`, 100 per domain,`,
-  'each with up to 192 tokens of context on both sides), filled with the exact token count; a case',
-  'counts only if the generated text equals the original character for character.',
+  'each with up to 192 tokens of context on both sides), filled with the exact token count by the',
+  "editor's quality presets (the settings the extension sends); a case counts only if the generated",
+  'text equals the original character for character.',
   `Command: \`npm run build && node ${qualityArgs.join(' ')}\``,
   '',
   ...quality,
