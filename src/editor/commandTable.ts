@@ -43,6 +43,8 @@ export const COMMANDS = {
   acceptLine: { gate: 'preview', palette: PREVIEW },
   selectPreset: { gate: 'always' },
   togglePause: { gate: 'always' },
+  setUpCuda: { gate: 'always', palette: 'isLinux' },
+  showRuntimeInfo: { gate: 'always' },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -8,6 +8,7 @@ import * as candidateCommands from './candidateCommands';
 import { COMMANDS, commandId, type CommandName, type Gate } from './commandTable';
 import type { Ctx } from './ctx';
 import { isLanguageEnabled } from './enablement';
+import * as gpuCommands from './gpuCommands';
 import * as modeCommands from './modeCommands';
 import * as timelineCommands from './timeline/commands';
 
@@ -33,6 +34,8 @@ const HANDLERS: Record<CommandName, (ctx: Ctx) => Cmd> = {
   acceptLine: candidateCommands.acceptLine,
   selectPreset: modeCommands.selectPreset,
   togglePause: modeCommands.togglePause,
+  setUpCuda: gpuCommands.setUpCuda,
+  showRuntimeInfo: gpuCommands.showRuntimeInfo,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
