@@ -6,6 +6,9 @@
  * where CONFIG is strategy:steps[:topP[:temperature]], e.g. `mdlm:32 remdm-loop:64:0.9 confidence-threshold:8`.
  * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
  * extension sends, steps scaled by each case's token count).
+ * `--hole MODE` says how the hole is given: `exact` (default: its true token count, the upper
+ * bound), `search` or `bound` (as `[MASK]`, length unknown, at most `--max-tokens` (16): sized by
+ * the length search, or sampled at the bound and ended at the first end token).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +17,7 @@ import { WorkerClient } from '../src/host/client';
 import { PRESETS } from '../src/core/presets';
 
 interface Case { domain: string; length: number; left: string; answer: string; right: string }
-interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number }
+interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number; meanLength?: number }
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -26,6 +29,9 @@ const modelDir = path.resolve(flag('--model') ?? path.join(root, 'models', 'mdlm
 const limit = Number(flag('--limit') ?? Infinity);
 const json = args.includes('--json') ? (args.splice(args.indexOf('--json'), 1), true) : false;
 const quantized = args.includes('--quantized') ? (args.splice(args.indexOf('--quantized'), 1), true) : false;
+const holeMode = flag('--hole') ?? 'exact';
+if (!['exact', 'search', 'bound'].includes(holeMode)) throw new Error(`--hole: expected exact, search or bound, got ${holeMode}`);
+const maxTokens = Number(flag('--max-tokens') ?? 16);
 const presets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
 /** A row of the table: a name and the sampler it runs for a case of `tokens` tokens. */
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
@@ -57,31 +63,35 @@ async function main() {
     for (const { spec, sampler } of configs) {
       for (const [domain, list] of byDomain) {
         let exact = 0;
+        let chosen = 0;
         const started = performance.now();
         for (const [i, c] of list.entries()) {
           const segments = [
             { kind: 'text' as const, text: c.left },
-            { kind: 'hole' as const, length: c.length },
+            holeMode === 'exact' ? { kind: 'hole' as const, length: c.length } : { kind: 'hole' as const, length: maxTokens, upTo: true },
             { kind: 'text' as const, text: c.right },
           ];
-          const done = await client.infill({ segments, sampler: sampler(c.length), seed: i, samples: 1, maxFramesPerSecond: 1 }).result;
+          const tokens = holeMode === 'exact' ? c.length : maxTokens;
+          const holeLength = holeMode === 'bound' ? ('bound' as const) : ('search' as const);
+          const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples: 1, maxFramesPerSecond: 1, holeLength }).result;
           if (done.samples[0].holes[0] === c.answer) exact++;
+          chosen += done.lengths?.[0]?.chosen ?? tokens;
         }
-        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length });
+        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length, meanLength: chosen / list.length });
       }
     }
   } finally {
     await client.dispose();
   }
   if (json) {
-    process.stdout.write(JSON.stringify({ modelDir, quantized, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ modelDir, quantized, hole: holeMode, maxTokens, rows }, null, 2) + '\n');
     return;
   }
-  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}`);
-  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill |`);
-  console.log('|---|---|---|---|---|');
+  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}`);
+  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill | mean hole tokens |`);
+  console.log('|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} |`);
+    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} | ${r.meanLength?.toFixed(1)} |`);
   }
 }
 

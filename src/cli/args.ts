@@ -26,6 +26,9 @@ Options:
   --seed N            random seed (default: random; printed with --json)
   --samples K         K independent samples in one batch (default 1)
   --max-tokens N      bound for a [MASK] written without a length (default 16)
+  --hole-length M     how [MASK] and [MASK:..n] get their length: search (score a few
+                      lengths first, default) or bound (sample at the bound); either way
+                      the text ends at the model's first end token
   --provider P        ${EXECUTION_PROVIDERS.join(', ')} (default auto)
   --threads N         intra-op threads (default: the runtime's choice)
   --quantized         use onnx/model_quantized.onnx when present
@@ -45,6 +48,7 @@ export interface CliOptions {
   samples: number;
   /** Bound for a bare `[MASK]`. */
   maxTokens: number;
+  holeLength: 'search' | 'bound';
   provider: ExecutionProviderSetting;
   threads: number;
   quantized: boolean;
@@ -65,7 +69,7 @@ function number(flag: string, raw: string | undefined, integer: boolean): number
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = { help: false, preset: DEFAULT_PRESET, sampler: {}, samples: 1, maxTokens: DEFAULT_HOLE_LENGTH, provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
+  const o: CliOptions = { help: false, preset: DEFAULT_PRESET, sampler: {}, samples: 1, maxTokens: DEFAULT_HOLE_LENGTH, holeLength: 'search', provider: 'auto', threads: 0, quantized: false, json: false, trace: false };
   const texts: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -108,6 +112,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--samples': {
         o.samples = number(flag, value(), true);
         if (o.samples < 1) throw new UsageError(`--samples must be >= 1, got ${o.samples}`);
+        break;
+      }
+      case '--hole-length': {
+        const mode = value();
+        if (mode !== 'search' && mode !== 'bound') throw new UsageError(`--hole-length: expected search or bound, got '${mode ?? ''}'`);
+        o.holeLength = mode;
         break;
       }
       case '--max-tokens': {

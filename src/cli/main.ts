@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       if (opts.trace) frames.push({ step: frame.step, totalSteps: frame.totalSteps, holes: frame.holes });
     };
     // Without --trace only the last frame matters; one a second keeps messaging out of the way.
-    const request = { segments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1 };
+    const request = { segments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength };
     const done = await client.infill(request, onFrame).result;
     const samples = done.samples.map((s) => ({ text: fillText(segments, s.holes), holes: s.holes }));
     if (opts.json) {
@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
         seed,
         steps: done.steps,
         samples,
+        ...(done.lengths ? { lengths: done.lengths } : {}),
         forwardCalls: done.forwardCalls,
         timings: {
           loadMs: model.loadMs,

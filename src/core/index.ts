@@ -47,3 +47,4 @@ export {
   type PlaceholderOptions,
 } from './placeholders';
 export { textLength } from './endOfText';
+export { lengthCandidates, logProbability, searchLength, LENGTH_BATCH, type LengthTrial, type LengthSearchResult } from './lengthSearch';

@@ -181,7 +181,7 @@ export function parsePlaceholders(text: string, opts: Omit<PlaceholderOptions, '
   let cursor = 0;
   for (const h of holes) {
     if (h.start > cursor) segments.push({ kind: 'text', text: literalText(text, escapes, cursor, h.start) });
-    segments.push({ kind: 'hole', length: holeTokens(h.size) });
+    segments.push(h.size.kind === 'bound' ? { kind: 'hole', length: h.size.maxTokens, upTo: true } : { kind: 'hole', length: h.size.tokens });
     cursor = h.end;
   }
   if (cursor < text.length) segments.push({ kind: 'text', text: literalText(text, escapes, cursor, text.length) });

@@ -24,6 +24,20 @@ export interface InfillRequest {
   strength?: number;
   /** Cap on frame messages per second; the last frame is always sent. 0 = every frame. */
   maxFramesPerSecond: number;
+  /**
+   * How holes whose length the model picks (`upTo`) are sized: 'search' (default) scores a few
+   * candidate lengths first (src/core/lengthSearch.ts); 'bound' samples them at their bound. Either
+   * way a hole's text ends at the first end token.
+   */
+  holeLength?: 'search' | 'bound';
+}
+
+/** The lengths a length search scored for one hole, and the one it kept. */
+export interface HoleLengthReport {
+  /** Index of the hole among the request's holes. */
+  hole: number;
+  chosen: number;
+  tried: { length: number; score: number }[];
 }
 
 /** Sent by the host: load (or replace) the model. Answered by `ready` or `error`. */
@@ -116,6 +130,8 @@ export interface FrameMessage {
    * editor draws its own placeholder); tokens that share one UTF-8 character form one view.
    */
   holes: TokenView[][][];
+  /** The length search's choices, when holes were sized by one (the same on every frame of a run). */
+  lengths?: HoleLengthReport[];
   /** When the worker posted it: ms since the epoch (performance.timeOrigin + performance.now()), to measure messaging latency. */
   sentAt?: number;
 }
@@ -127,6 +143,8 @@ export interface Timings {
   messagingMs: number;
   totalMs: number;
   firstFrameMs: number;
+  /** Of totalMs, the length search (its model calls included); 0 when no hole was sized. */
+  lengthSearchMs?: number;
   /** Of forwardMs, the time inside ONNX Runtime's session.run (the rest is feeding and fetching). */
   modelMs?: number;
 }
@@ -149,7 +167,10 @@ export interface DoneMessage {
   /** [sample] → each hole's text, in order. */
   samples: { holes: string[] }[];
   steps: number;
+  /** Model calls, the length search's included. */
   forwardCalls: number;
+  /** The length search's choices, when holes were sized by one. */
+  lengths?: HoleLengthReport[];
   timings: Timings;
   memory?: WorkerMemory;
 }

@@ -2,10 +2,11 @@
  * Runs one InfillRequest on a loaded model: plan the spans, seed refine holes, run core's sampler,
  * and stream throttled frames. The `done` texts are exactly what the last frame showed.
  */
-import { createRng, planSpans, sample, type Frame, type Rng, type SpanPlan } from '../core';
+import { createRng, planSpans, sample, type Frame, type Rng, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { withInjectedFault } from './faults';
 import { frameHoles, FrameThrottle, holeTexts } from './frames';
+import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import type { LoadedModel } from './model';
 import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from '../protocol/protocol';
 
@@ -49,6 +50,7 @@ function checkRequest(request: InfillRequest): void {
   if (!Number.isSafeInteger(request.seed)) bad('request.seed must be an integer');
   if (!(request.maxFramesPerSecond >= 0)) bad('request.maxFramesPerSecond must be >= 0');
   if (request.strength !== undefined && !(request.strength > 0 && request.strength <= 1)) bad('request.strength must be in (0, 1]');
+  if (request.holeLength !== undefined && request.holeLength !== 'search' && request.holeLength !== 'bound') bad("the hole length mode must be 'search' or 'bound'");
   if (!request.segments.some((s) => s.kind === 'hole')) bad('the request has no holes to fill');
 }
 
@@ -100,11 +102,19 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const holeSegments = request.segments.filter((s) => s.kind === 'hole');
   const initialHoleIds = holeSegments.map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length;
-  const plan = withSequenceSpecials(
-    planSpans(request.segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }),
-    tokenizer.sequencePrefix,
-    tokenizer.sequenceSuffix,
-  );
+  const planFor = (segments: Segment[]) =>
+    withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+  let segments = request.segments;
+  let search: LengthSearchRun | undefined;
+  const searchStarted = performance.now();
+  if (request.holeLength !== 'bound' && segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) {
+    planFor(segments); // a request too long for the window fails here, before any model call
+    search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled());
+    segments = search.segments;
+  }
+  const lengthSearchMs = search ? performance.now() - searchStarted : 0;
+  const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
+  const plan = planFor(segments);
   checkBatchMemory(request.samples, plan.ids.length, info.vocabSize);
   const rng = createRng(request.seed);
   const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
@@ -119,7 +129,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const post = (frame: Frame) => {
     const t0 = performance.now();
     const holes = frameHoles(frame, plan.holes, info.maskId, tokenizer, endIds);
-    control.postFrame({ type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, sentAt: epochMs() });
+    control.postFrame({ type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() });
     lastShown = holes;
     pending = undefined;
     const t1 = performance.now();
@@ -149,9 +159,11 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
     id,
     samples: holeTexts(lastShown),
     steps: result.steps,
-    forwardCalls: result.forwardCalls,
+    forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0),
+    ...(lengths ? { lengths } : {}),
     timings: {
-      forwardMs: result.forwardMs,
+      forwardMs: result.forwardMs + (search?.forwardMs ?? 0),
+      lengthSearchMs,
       samplerMs: result.samplerMs,
       messagingMs,
       totalMs: performance.now() - started,

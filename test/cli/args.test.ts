@@ -6,7 +6,7 @@ test('flags map onto sampler options and run settings', () => {
   const o = parseArgs([
     '--model', 'm', '--preset', 'best', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
     '--alpha-on', '0.8', '--top-p', '0.9', '--top-k', '40', '--temperature', '0.7', '--seed', '7', '--samples', '3',
-    '--max-tokens', '9', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
+    '--max-tokens', '9', '--hole-length', 'bound', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
   ]);
   assert.deepEqual(o, {
     help: false,
@@ -16,6 +16,7 @@ test('flags map onto sampler options and run settings', () => {
     seed: 7,
     samples: 3,
     maxTokens: 9,
+    holeLength: 'bound',
     provider: 'cpu',
     threads: 2,
     quantized: true,
@@ -29,6 +30,7 @@ test('defaults: one sample, auto provider, text from stdin', () => {
   const o = parseArgs([]);
   assert.equal(o.samples, 1);
   assert.equal(o.provider, 'auto');
+  assert.equal(o.holeLength, 'search');
   assert.equal(o.text, undefined);
   assert.deepEqual(o.sampler, {});
   assert.equal(o.preset, 'balanced'); // the editor's default preset
@@ -47,6 +49,7 @@ test('bad input is a UsageError that names the flag', () => {
     [['--preset', 'turbo'], /--preset: expected one of fast, balanced, best, got 'turbo'/],
     [['a', 'b'], /expected one TEXT argument, got 2/],
     [['--trace', 'x'], /--trace needs --json/],
+    [['--hole-length', 'exact'], /--hole-length: expected search or bound, got 'exact'/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));
 });

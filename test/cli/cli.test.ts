@@ -51,12 +51,15 @@ test('plain output is the filled text; text can come from stdin; --model picks t
   assert.equal(r.stderr, '');
 });
 
-test('placeholder grammar: \\[MASK stays literal without its backslash; [MASK] and [MASK:..n] run to their bound', () => {
+test('placeholder grammar: \\[MASK stays literal without its backslash; [MASK] and [MASK:..n] are sized by the length search within their bound', () => {
   const r = cli([...fast, '--json', '--seed', '2', '--max-tokens', '5', 'a = "\\[MASK]"\nb = [MASK]\nc = [MASK:..3]\n']);
   assert.equal(r.code, 0, r.stderr);
   const sample = JSON.parse(r.stdout).samples[0];
   assert.equal(sample.text, `a = "[MASK]"\nb = ${sample.holes[0]}\nc = ${sample.holes[1]}\n`);
   assert.equal(sample.holes.length, 2);
+  const lengths = JSON.parse(r.stdout).lengths;
+  assert.deepEqual(lengths.map((l: { hole: number }) => l.hole), [0, 1]);
+  assert.ok(lengths[0].chosen <= 5 && lengths[1].chosen <= 3, JSON.stringify(lengths));
 });
 
 test('bad input: one line on stderr and a non-zero exit', () => {

@@ -24,16 +24,16 @@ test('[MASK:n] is exact, [MASK:..n] and [MASK] are bounds; offsets exact', () =>
       ['[MASK:..7]', { kind: 'bound', maxTokens: 7, explicit: true }],
     ],
   );
-  // Until end tokens can shorten a hole, a bound hole is laid out at its bound.
+  // A bound hole is `upTo` its bound: the runtime sizes it (length search) and end tokens end it.
   assert.deepEqual(parsePlaceholders(text, { defaultMaxTokens: 9 }), [
     { kind: 'text', text: 'a ' },
-    { kind: 'hole', length: 9 },
+    { kind: 'hole', length: 9, upTo: true },
     { kind: 'text', text: ' b ' },
     { kind: 'hole', length: 5 },
     { kind: 'text', text: ' c ' },
-    { kind: 'hole', length: 7 },
+    { kind: 'hole', length: 7, upTo: true },
   ]);
-  assert.deepEqual(parsePlaceholders('[MASK]x'), [{ kind: 'hole', length: 16 }, { kind: 'text', text: 'x' }]);
+  assert.deepEqual(parsePlaceholders('[MASK]x'), [{ kind: 'hole', length: 16, upTo: true }, { kind: 'text', text: 'x' }]);
 });
 
 test('a backslash makes a literal [MASK] and is dropped', () => {

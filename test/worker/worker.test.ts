@@ -178,3 +178,24 @@ test('a restarted worker whose model is gone says why, not just not-loaded', asy
     removeDir(dir);
   }
 });
+
+test('a hole whose length the model picks is sized by the length search first; bound mode skips it', async () => {
+  await client.load(load);
+  const frames: FrameMessage[] = [];
+  const text = 'def add(a, b):\n    return [MASK:..12]\n\nprint(add(1, 2))\n';
+  const done = await client.infill(request(text), (f) => frames.push(f)).result;
+  const [choice] = done.lengths!;
+  assert.equal(choice.hole, 0);
+  const tried = choice.tried.map((t) => t.length);
+  assert.deepEqual(tried, [...tried].sort((a, b) => a - b), 'shortest first');
+  assert.ok(tried.includes(choice.chosen) && tried.every((n) => n >= 1 && n <= 12));
+  assert.ok(choice.tried.every((t) => Number.isFinite(t.score)));
+  assert.ok(done.timings.lengthSearchMs! > 0);
+  assert.ok(frames.every((f) => f.lengths?.[0].chosen === choice.chosen), 'every frame says which lengths were tried');
+  // The sampled hole has the chosen length: its masked first frame has that many positions at most.
+  assert.ok(frames[0].holes[0][0].length <= choice.chosen);
+  const bound = await client.infill(request(text, { holeLength: 'bound' })).result;
+  assert.equal(bound.lengths, undefined);
+  const exact = await client.infill(request('def add(a, b):\n    return [MASK:3]\n')).result;
+  assert.equal(exact.lengths, undefined, 'an exact hole is never searched');
+});

@@ -1,0 +1,79 @@
+/**
+ * Training-free length search for a hole whose length the model picks, after CAL (Liu, Yang & Su 2026,
+ * arXiv 2602.00476): the model's confidence at the first denoising step, all positions masked,
+ * peaks near the length the context wants. Candidate lengths are scored in batches, shortest first,
+ * and the search stops once a batch fails to beat the best so far (CAL's local peak: the global
+ * maximum over all lengths drifts with a length bias). Pure: the caller runs the model.
+ */
+import { DiffusionError } from './errors';
+
+/** One candidate length and its score (higher is better). */
+export interface LengthTrial {
+  length: number;
+  score: number;
+}
+
+export interface LengthSearchResult {
+  chosen: number;
+  /** Every length scored, in the order tried. */
+  tried: LengthTrial[];
+}
+
+/** Every length up to this is a candidate; past it they grow by LENGTH_GROWTH. */
+const DENSE_UP_TO = 8;
+const LENGTH_GROWTH = 1.25;
+/** Candidates scored per model call. */
+export const LENGTH_BATCH = 4;
+
+/** Candidate lengths for a hole of at most `maxTokens`, ascending: 1..8, then about 25% apart, and the bound. */
+export function lengthCandidates(maxTokens: number): number[] {
+  if (!Number.isSafeInteger(maxTokens) || maxTokens < 1) {
+    throw new DiffusionError('bad-input', `a hole bound must be a whole number >= 1, got ${maxTokens}`);
+  }
+  const out: number[] = [];
+  for (let n = 1; n <= Math.min(DENSE_UP_TO, maxTokens); n++) out.push(n);
+  for (let n = Math.ceil(DENSE_UP_TO * LENGTH_GROWTH); n < maxTokens; n = Math.ceil(n * LENGTH_GROWTH)) out.push(n);
+  if (out[out.length - 1] !== maxTokens) out.push(maxTokens);
+  return out;
+}
+
+/**
+ * Log-probability of `token` at one position (softmax at temperature 1 over the drawable
+ * vocabulary, the mask excluded). With `token` the argmax it is CAL's first-step confidence.
+ */
+export function logProbability(logits: Float32Array, offset: number, drawable: number, maskId: number, token: number): number {
+  let max = -Infinity;
+  for (let v = 0; v < drawable; v++) if (v !== maskId && logits[offset + v] > max) max = logits[offset + v];
+  let sum = 0;
+  for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(logits[offset + v] - max);
+  return logits[offset + token] - max - Math.log(sum);
+}
+
+/**
+ * Scores candidates in batches of `batch` (one model call each, by `score`), shortest first; stops
+ * after the first batch that does not beat the best score so far. Ties keep the shorter length.
+ */
+export async function searchLength(
+  candidates: readonly number[],
+  score: (lengths: number[]) => Promise<number[]>,
+  batch = LENGTH_BATCH,
+): Promise<LengthSearchResult> {
+  if (candidates.length === 0) throw new DiffusionError('bad-input', 'no candidate lengths to search');
+  const tried: LengthTrial[] = [];
+  let best: LengthTrial | undefined;
+  for (let i = 0; i < candidates.length; i += batch) {
+    const lengths = candidates.slice(i, i + batch);
+    const scores = await score(lengths);
+    let improved = false;
+    lengths.forEach((length, k) => {
+      const trial = { length, score: scores[k] };
+      tried.push(trial);
+      if (!best || trial.score > best.score) {
+        best = trial;
+        improved = true;
+      }
+    });
+    if (!improved) break;
+  }
+  return { chosen: best!.length, tried };
+}

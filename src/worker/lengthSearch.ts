@@ -1,0 +1,121 @@
+/**
+ * Runs core's length search on the loaded model: each `upTo` hole gets a length before sampling.
+ * The candidates of one batch are planned as ordinary requests (the hole at that length, the same
+ * context cropped to the window) and scored in one model call at the first step (all masked).
+ * Plans of different total lengths (short documents) go in separate calls.
+ */
+import { CancelledError } from '../core/errors';
+import { lengthCandidates, logProbability, searchLength, type LengthSearchResult } from '../core/lengthSearch';
+import type { SpanPlan } from '../core/span';
+import type { Denoiser, Segment } from '../core/types';
+
+export interface HoleLengthChoice extends LengthSearchResult {
+  /** Index of the hole among the request's holes. */
+  hole: number;
+}
+
+export interface LengthSearchRun {
+  /** The segments with every searched hole at its chosen length (exact from here on). */
+  segments: Segment[];
+  choices: HoleLengthChoice[];
+  forwardCalls: number;
+  forwardMs: number;
+}
+
+/** `segments` with hole `h` at `length` tokens, exact. */
+function withHoleLength(segments: readonly Segment[], h: number, length: number): Segment[] {
+  let index = -1;
+  return segments.map((s) => (s.kind === 'hole' && ++index === h ? { kind: 'hole', length } : s));
+}
+
+/** Context tokens on each side of a hole that are masked with it and scored (see scoreSameLength). */
+export const PROBE_TOKENS = 2;
+
+/** Context positions next to hole `h` (up to PROBE_TOKENS a side, never another hole's). */
+function probePositions(plan: SpanPlan, h: number): number[] {
+  const { start, length } = plan.holes[h];
+  const out: number[] = [];
+  for (let l = start - 1; l >= Math.max(0, start - PROBE_TOKENS) && !plan.editable[l]; l--) out.push(l);
+  for (let l = start + length; l < Math.min(plan.ids.length, start + length + PROBE_TOKENS) && !plan.editable[l]; l++) out.push(l);
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * Scores plans of one total length in one call. The first-step confidence over the hole itself
+ * falls with the length whatever the context (CAL's length bias: a 1-token hole always looks
+ * surest), so what is scored is the same kind of thing for every length: the context tokens next to
+ * the hole are masked with it, and the score is their mean log-probability of being what they
+ * are. A length that leaves the two sides misaligned makes the model expect other tokens there.
+ */
+async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number): Promise<number[]> {
+  const length = plans[0].ids.length;
+  const batch = plans.length;
+  const ids = new Int32Array(batch * length);
+  const probes = plans.map((p) => probePositions(p, h));
+  plans.forEach((p, b) => {
+    ids.set(p.ids, b * length);
+    for (const l of probes[b]) ids[b * length + l] = denoiser.maskId;
+  });
+  const from = Math.min(...probes.map((q) => q[0]));
+  const to = Math.max(...probes.map((q) => q[q.length - 1])) + 1;
+  const times = denoiser.usesTime ? new Float64Array(batch).fill(1) : undefined;
+  const vocab = denoiser.vocabSize;
+  const drawable = denoiser.drawableVocabSize ?? vocab;
+  let logits: Float32Array;
+  let offsetOf: (b: number, l: number) => number;
+  if (denoiser.forwardAt) {
+    const positions = Int32Array.from({ length: to - from }, (_, i) => from + i);
+    logits = await denoiser.forwardAt(ids, batch, length, positions, times);
+    offsetOf = (b, l) => (b * positions.length + (l - from)) * vocab;
+  } else {
+    logits = await denoiser.forward(ids, batch, length, times);
+    offsetOf = (b, l) => (b * length + l) * vocab;
+  }
+  return plans.map((p, b) => {
+    let sum = 0;
+    for (const l of probes[b]) sum += logProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, p.ids[l]);
+    return sum / probes[b].length;
+  });
+}
+
+/**
+ * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound). `plan` lays segments out
+ * exactly as the run will (window, sequence specials).
+ */
+export async function searchHoleLengths(
+  segments: readonly Segment[],
+  plan: (segments: Segment[]) => SpanPlan,
+  denoiser: Denoiser,
+  isCancelled: () => boolean,
+): Promise<LengthSearchRun> {
+  let current = segments.map((s) => (s.kind === 'hole' && s.upTo ? { ...s } : s));
+  const choices: HoleLengthChoice[] = [];
+  let forwardCalls = 0;
+  let forwardMs = 0;
+  const holes = segments.filter((s) => s.kind === 'hole');
+  for (let h = 0; h < holes.length; h++) {
+    const hole = holes[h];
+    if (hole.kind !== 'hole' || !hole.upTo || hole.initial !== undefined) continue;
+    const base = current;
+    // No context next to the hole (an empty document): nothing to score; the bound and end tokens decide.
+    if (probePositions(plan(withHoleLength(base, h, 1)), h).length === 0) continue;
+    const result = await searchLength(lengthCandidates(hole.length), async (lengths) => {
+      const plans = lengths.map((n) => plan(withHoleLength(base, h, n)));
+      const scores = new Array<number>(plans.length);
+      const bySize = new Map<number, number[]>();
+      plans.forEach((p, k) => bySize.set(p.ids.length, [...(bySize.get(p.ids.length) ?? []), k]));
+      for (const group of bySize.values()) {
+        if (isCancelled()) throw new CancelledError();
+        const t0 = performance.now();
+        const got = await scoreSameLength(denoiser, group.map((k) => plans[k]), h);
+        forwardMs += performance.now() - t0;
+        forwardCalls++;
+        group.forEach((k, i) => (scores[k] = got[i]));
+      }
+      return scores;
+    });
+    choices.push({ hole: h, ...result });
+    current = withHoleLength(current, h, result.chosen);
+  }
+  return { segments: current, choices, forwardCalls, forwardMs };
+}
