@@ -9,7 +9,7 @@ import type { Ctx } from './ctx';
 import type { OffsetRange } from './holes';
 import { findPlaceholders, holeTokens } from '../core/placeholders';
 import { randomSeed, type Session } from './session';
-import { buildSegments, toLf, type HoleSpec } from './text';
+import { buildSegments, selectionBound, toLf, type HoleSpec } from './text';
 import { samplerFor } from './presets';
 import { samplesFor } from '../core/presets';
 import { listModelFolders, USER_MODELS_DIR } from './modelList';
@@ -119,7 +119,9 @@ export function infillSelection(ctx: Ctx): Cmd {
     if (!ranges) return undefined;
     const lengths = await selectionLengths(ctx, document, ranges);
     if (!lengths) return undefined;
-    const holes: HoleSpec[] = ranges.map((r, i) => ({ ...r, length: lengths[i] }));
+    // By default the model picks the length, up to a bound from the selection's; a setting forces it.
+    const modelPicks = ctx.config.lengthPolicy === 'selection' && !ctx.config.exactSelectionLength;
+    const holes: HoleSpec[] = ranges.map((r, i) => (modelPicks ? { ...r, length: selectionBound(lengths[i]), upTo: true } : { ...r, length: lengths[i] }));
     const request = makeRequest(ctx, buildSegments(document.getText(), holes, CONTEXT_CHARS));
     return request && ctx.sessions.start(document, ranges, request, 'Infill Selection');
   };
@@ -144,7 +146,7 @@ export function infillPlaceholders(ctx: Ctx): Cmd {
         warn(err instanceof Error ? err.message : String(err));
         return undefined;
       }
-      for (const p of parsed.holes) found.push({ start: p.start, end: p.end, length: holeTokens(p.size) });
+      for (const p of parsed.holes) found.push({ start: p.start, end: p.end, length: holeTokens(p.size), upTo: p.size.kind === 'bound' });
       for (const e of parsed.escapes) escapes.push(e);
     }
     if (found.length === 0) {

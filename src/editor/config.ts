@@ -109,6 +109,11 @@ export class Config {
     return v === 'fixed' || v === 'prompt' ? v : 'selection';
   }
 
+  /** Infill Selection writes exactly the selection's token count (off: the model picks, up to a bound). */
+  get exactSelectionLength(): boolean {
+    return this.cfg.get<boolean>('length.exactSelection', false) === true;
+  }
+
   get fixedLength(): number {
     return this.num('length.fixed', 1, 4096, true);
   }

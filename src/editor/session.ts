@@ -128,6 +128,8 @@ export class Session {
       const model = await this.host.ensureModel();
       if (stale()) return;
       this.model = model;
+      // A bound the model may stop short of is capped at the window; an exact length too long is refused.
+      for (const s of this.request.segments) if (s.kind === 'hole' && s.upTo) s.length = Math.max(1, Math.min(s.length, model.maxLength - 2));
       const tooLong = this.request.segments.find((s) => s.kind === 'hole' && s.length > this.model!.maxLength - 2);
       if (tooLong && tooLong.kind === 'hole') {
         throw new UserFacingError(

@@ -18,8 +18,10 @@ export function toEol(text: string, eol: '\n' | '\r\n'): string {
 }
 
 export interface HoleSpec extends OffsetRange {
-  /** Tokens to generate. */
+  /** Tokens to generate: exactly, or at most when `upTo`. */
   length: number;
+  /** The model picks the length, up to `length` (core Segment's `upTo`). */
+  upTo?: boolean;
   /** Refine: start from this text (LF). */
   initial?: string;
 }
@@ -42,12 +44,24 @@ export function buildSegments(
   for (const hole of sorted) {
     const before = toLf(literalText(docText, escapes, cursor, hole.start)) + prefixBeforeHole;
     if (before.length > 0) segments.push({ kind: 'text', text: before });
-    segments.push(hole.initial !== undefined ? { kind: 'hole', length: hole.length, initial: hole.initial } : { kind: 'hole', length: hole.length });
+    segments.push(
+      hole.initial !== undefined
+        ? { kind: 'hole', length: hole.length, initial: hole.initial }
+        : { kind: 'hole', length: hole.length, ...(hole.upTo ? { upTo: true } : {}) },
+    );
     cursor = hole.end;
   }
   const after = toLf(literalText(docText, escapes, cursor, Math.min(docText.length, cursor + contextChars)));
   if (after.length > 0) segments.push({ kind: 'text', text: after });
   return segments;
+}
+
+/**
+ * The bound for a selection of `tokens` tokens when the model picks the length: room to write
+ * twice as much, and at least 8 more (a short selection is often replaced by something longer).
+ */
+export function selectionBound(tokens: number): number {
+  return Math.max(2 * tokens, tokens + 8);
 }
 
 /** Rough token count when no tokenizer is at hand (byte-level BPE on code: about 3.2 chars a token). */

@@ -48,6 +48,39 @@ describe('Infill Selection', () => {
     assert.equal(doc.getText(), SOURCE);
   });
 
+  it('by default the model picks the length (searched within a bound from the selection); accepted text shorter or longer than the selection, one undo restores', async () => {
+    const editor = await openEditor(SOURCE);
+    const doc = editor.document;
+    editor.selection = select(editor, 'total = a + b');
+    const session = await runCommand(api, 'diffusionInfill.infillSelection', doc);
+    const [choice] = session.result!.lengths!;
+    assert.ok(choice.chosen >= 1 && choice.chosen <= 13, `chosen ${choice.chosen} of at most 2 x 5 tokens (at least 5 + 8)`);
+    assert.ok(choice.tried.some((t) => t.length === choice.chosen));
+    await vscode.commands.executeCommand('diffusionInfill.reject');
+
+    // Shorter: one token for a 36-character selection; longer: 24 tokens for one character.
+    const cases = [
+      { selected: 'def mul(a, b):\n    return a * b', settings: { 'length.policy': 'fixed', 'length.fixed': 1 }, longer: false },
+      { selected: 'b', settings: { 'length.policy': 'fixed', 'length.fixed': 24 }, longer: true, occurrence: 0 },
+    ];
+    for (const c of cases) {
+      const restoreLength = await useSettings(c.settings);
+      try {
+        editor.selection = select(editor, c.selected);
+        const start = doc.offsetAt(editor.selection.start);
+        const run = await runCommand(api, 'diffusionInfill.infillSelection', doc);
+        const [text] = resultTexts(run);
+        assert.equal(text.length > c.selected.length, c.longer, `${JSON.stringify(text)} for ${JSON.stringify(c.selected)}`);
+        assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
+        assert.equal(doc.getText(), SOURCE.slice(0, start) + text + SOURCE.slice(start + c.selected.length));
+        await vscode.commands.executeCommand('undo');
+        assert.equal(doc.getText(), SOURCE, 'one undo must restore the original');
+      } finally {
+        await restoreLength();
+      }
+    }
+  });
+
   it('reject leaves the document byte-identical and clears the session', async () => {
     const editor = await openEditor(SOURCE);
     editor.selection = select(editor, 'return a * b');

@@ -9,7 +9,7 @@
  * marked as such (never invented).
  */
 import { TokenState } from '../../core/types';
-import type { TokenView } from '../../protocol/protocol';
+import type { HoleLengthReport, TokenView } from '../../protocol/protocol';
 
 /** What a run was asked to do (shown in the panel and the exported picture). */
 export interface RunMeta {
@@ -41,6 +41,8 @@ export interface TimelineRun {
   status: RunStatus;
   /** Why it stopped early (cancelled, edited, error...). */
   note?: string;
+  /** The lengths a length search tried per hole, when the model picked the length. */
+  lengths?: HoleLengthReport[];
 }
 
 /** The frame shown for a step: the step itself, or the closest earlier one that was recorded. */
@@ -142,7 +144,12 @@ export function holeTexts(holes: StepHoles): string[] {
 /** A one-line description of a run, for pickers and headers. */
 export function runTitle(run: TimelineRun): string {
   const m = run.meta;
-  return `#${run.id} ${m.strategy} · T=${run.frames.length} · seed ${m.seed} · ${m.label} in ${m.document}`;
+  return `#${run.id} ${m.strategy} · T=${run.frames.length} · seed ${m.seed} · ${m.label} in ${m.document}${lengthsTitle(run)}`;
+}
+
+/** ' · lengths tried 1 2 3 4 → 3' per searched hole, or ''. */
+export function lengthsTitle(run: TimelineRun): string {
+  return (run.lengths ?? []).map((l) => ` · hole ${l.hole + 1} lengths tried ${l.tried.map((t) => t.length).join(' ')} → ${l.chosen}`).join('');
 }
 
 /** Keeps the last `capacity` runs and files each frame under its run. */
@@ -185,8 +192,15 @@ export class TimelineRecorder {
     return run;
   }
 
-  /** Files one frame (sample 0) of a begun run; `totalSteps` resizes the run if it differs from T. */
-  record(run: TimelineRun, step: number, totalSteps: number, holes: StepHoles): void {
+  /**
+   * Files one frame (sample 0) of a begun run; `totalSteps` resizes the run if it differs from T.
+   * A length search's report sizes the searched holes to the length chosen.
+   */
+  record(run: TimelineRun, step: number, totalSteps: number, holes: StepHoles, lengths?: HoleLengthReport[]): void {
+    if (lengths && !run.lengths) {
+      run.lengths = lengths;
+      for (const l of lengths) run.meta.holeLengths[l.hole] = l.chosen;
+    }
     if (totalSteps >= 1 && totalSteps !== run.frames.length) {
       const resized = new Array<StepHoles | undefined>(totalSteps).fill(undefined);
       run.frames.slice(0, totalSteps).forEach((f, i) => (resized[i] = f));
