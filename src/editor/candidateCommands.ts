@@ -11,11 +11,11 @@ import type { Session } from './session';
 function readySession(ctx: Ctx, verb: string): Session | undefined {
   const session = ctx.sessions.active();
   if (!session) {
-    ctx.status.idle(`nothing to ${verb}`);
+    ctx.status.note(`nothing to ${verb}`);
     return undefined;
   }
   if (session.phase !== 'ready') {
-    ctx.status.idle(`still sampling: ${verb} when the preview is complete`);
+    ctx.status.note(`still forming: ${verb} when it is done`);
     return undefined;
   }
   return session;
@@ -26,7 +26,7 @@ function cycle(ctx: Ctx, delta: number): Cmd {
     const session = readySession(ctx, 'cycle');
     if (!session) return false;
     if (!session.showCandidate(delta)) {
-      ctx.status.idle('only one distinct candidate');
+      ctx.status.note('only one distinct candidate');
       return false;
     }
     return true;

@@ -220,7 +220,7 @@ export function refineSelection(ctx: Ctx): Cmd {
 
 function activeSession(ctx: Ctx, verb: string): Session | undefined {
   const session = ctx.sessions.active();
-  if (!session) ctx.status.idle(`nothing to ${verb}`);
+  if (!session) ctx.status.note(`nothing to ${verb}`);
   return session;
 }
 
@@ -229,7 +229,8 @@ export function accept(ctx: Ctx): Cmd {
     const session = activeSession(ctx, 'accept');
     if (!session) return false;
     if (session.phase === 'running') {
-      ctx.status.idle('still sampling: accept when the preview is complete');
+      // Tab during a run must not reach the document, nor take text the user has not seen finished.
+      ctx.status.note('still forming: accept when it is done');
       return false;
     }
     return session.accept(vscode.window.activeTextEditor);

@@ -14,6 +14,7 @@ import { resolveModelPath, settingForTrust } from './trust';
 
 export const SECTION = 'diffusionInfill';
 export type LengthPolicy = 'selection' | 'fixed' | 'prompt';
+export type CursorAway = 'park' | 'dismiss';
 
 /** Settings that only a model reload picks up. */
 export const MODEL_KEYS = ['modelPath', 'executionProvider', 'quantized', 'threads'].map((k) => `${SECTION}.${k}`);
@@ -131,6 +132,11 @@ export class Config {
 
   get refineStrength(): number {
     return this.num('refine.strength', 0.01, 1);
+  }
+
+  /** What a preview does when the cursor leaves its hole: stays parked, or is dismissed. */
+  get cursorAway(): CursorAway {
+    return this.cfg.get<string>('preview.cursorAway') === 'dismiss' ? 'dismiss' : 'park';
   }
 
   get maxFramesPerSecond(): number {

@@ -43,13 +43,16 @@ export class Ctx implements vscode.Disposable {
       },
       onStrayError: (error) => this.log.error(`Worker: ${error.stack ?? error.message}`),
     });
-    this.sessions = new SessionRegistry({
-      ensureModel: () => this.ensureModel(),
-      // While the timeline records, the worker sends every step (no frame-rate cap).
-      infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
-      cancel: (id) => this.client.cancel(id),
-      log: this.log,
-    });
+    this.sessions = new SessionRegistry(
+      {
+        ensureModel: () => this.ensureModel(),
+        // While the timeline records, the worker sends every step (no frame-rate cap).
+        infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
+        cancel: (id) => this.client.cancel(id),
+        log: this.log,
+      },
+      () => this.config.cursorAway,
+    );
     this.presenter = new SessionPresenter(this.sessions, this.status, this.log);
     this.timeline = new TimelineController(extension.extensionUri, this.sessions, this.presenter, this.log);
     this.subscriptions.push(
@@ -78,7 +81,8 @@ export class Ctx implements vscode.Disposable {
       (err: Error) => {
         if (this.loaded?.info === info) this.loaded = undefined;
         this.log.error(`Could not load ${settings.modelDir}: ${err.stack ?? err.message}`);
-        this.status.idle('model failed to load');
+        // Only the configured model's failure is news for the status bar (not a folder Select Model tried).
+        if (key === JSON.stringify(this.config.loadSettings())) this.status.idle('model failed to load');
         throw err;
       },
     );

@@ -11,7 +11,7 @@ export function togglePause(ctx: Ctx): Cmd {
     const next = typeof paused === 'boolean' ? paused : !ctx.mode.paused;
     if (next) for (const s of ctx.sessions.all()) s.phase === 'running' ? s.cancel() : s.reject();
     await ctx.mode.setPaused(next);
-    ctx.status.idle(next ? 'paused' : 'resumed');
+    ctx.status.note(next ? 'paused' : 'resumed');
     return next;
   };
 }

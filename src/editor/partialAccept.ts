@@ -53,11 +53,6 @@ export function candidatesAfterPartial(candidates: readonly Candidate[], shown: 
   return { candidates: out, shown: newShown };
 }
 
-/** Drops hole `hole` from every candidate (it was written completely). */
-export function dropHole(candidates: readonly Candidate[], hole: number): Candidate[] {
-  return candidates.map((c) => c.filter((_, h) => h !== hole));
-}
-
 /**
  * The request once `prefix` of hole `hole` is in the document: the prefix joins the context before
  * the hole, and the hole asks for `restTokens` tokens (a refine hole becomes a plain infill of the
@@ -81,18 +76,4 @@ export function requestAfterPartial(request: InfillRequest, hole: number, prefix
     push(s);
   }
   return { ...request, segments };
-}
-
-/**
- * Hole ranges after our own edit replaced hole `hole` ([start, end)) with `written` characters:
- * that hole becomes the empty range right after the written text, later holes shift.
- */
-export function rangesAfterOwnEdit(ranges: readonly { start: number; end: number }[], hole: number, written: number): { start: number; end: number }[] {
-  const r = ranges[hole];
-  const delta = written - (r.end - r.start);
-  return ranges.map((range, i) => {
-    if (i < hole) return { ...range };
-    if (i === hole) return { start: r.start + written, end: r.start + written };
-    return { start: range.start + delta, end: range.end + delta };
-  });
 }

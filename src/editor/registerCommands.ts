@@ -52,7 +52,7 @@ function gated(ctx: Ctx, gate: Gate, handler: Cmd): Cmd {
       void vscode.window
         .showInformationMessage('Diffusion Infill is paused. Resume it from its status bar item or with "Diffusion Infill: Pause / Resume".', 'Resume')
         .then((choice) => choice === 'Resume' && vscode.commands.executeCommand(commandId('togglePause'), false));
-      ctx.status.idle('paused');
+      ctx.status.note('paused');
       return undefined;
     }
     const document = vscode.window.activeTextEditor?.document;
@@ -62,7 +62,7 @@ function gated(ctx: Ctx, gate: Gate, handler: Cmd): Cmd {
         void vscode.window.showInformationMessage(
           `Diffusion Infill is turned off for ${document.languageId} files (settings diffusionInfill.enabledLanguages / disabledLanguages).`,
         );
-        ctx.status.idle(`off for ${document.languageId}`);
+        ctx.status.note(`off for ${document.languageId}`);
         return undefined;
       }
     }

@@ -8,7 +8,9 @@
  *
  * The document is written in exactly one place, `accept()`, with one edit for all holes, and only
  * after checking every hole still holds its original text. Every other way out only clears
- * decorations. Hole ranges are document offsets moved along with each edit outside them; an edit
+ * decorations. A partial accept (next word / line) writes nothing either: it moves text from the
+ * preview into the hole's accepted part, drawn as accepted, so Reject still leaves the original and
+ * the final accept is one undo step. Hole ranges are document offsets moved along with each edit outside them; an edit
  * that touches a hole closes the session, so nothing is ever written over what the user typed.
  */
 import * as vscode from 'vscode';
@@ -18,10 +20,10 @@ import type { InfillHandle } from '../host/client';
 import { moveThroughChanges, type OffsetRange, type TextChange } from './holes';
 import { toEol } from './text';
 import { candidateLabel, cycleIndex, uniqueCandidates, type Candidate } from './candidates';
-import { candidatesAfterPartial, dropHole, rangesAfterOwnEdit, requestAfterPartial } from './partialAccept';
+import { candidatesAfterPartial, requestAfterPartial } from './partialAccept';
 
 export type Phase = 'running' | 'ready' | 'accepting' | 'closed';
-export type CloseReason = 'accepted' | 'rejected' | 'cancelled' | 'edited' | 'error' | 'replaced' | 'editor-closed' | 'disposed';
+export type CloseReason = 'accepted' | 'rejected' | 'typed' | 'left' | 'cancelled' | 'edited' | 'error' | 'replaced' | 'editor-closed' | 'disposed';
 
 export interface SessionHole {
   range: OffsetRange;
@@ -29,6 +31,10 @@ export interface SessionHole {
   original: string;
   /** Tokens to draw: the last frame, or all masks before the first one. */
   tokens: TokenView[];
+  /** Text taken by partial accepts (LF line breaks): written before the shown rest on accept. */
+  accepted: string;
+  /** Every word of it was accepted: no longer part of the request, nothing left to sample. */
+  complete: boolean;
 }
 
 /**
@@ -76,7 +82,7 @@ export class Session {
   /** The distinct samples of the last run (each: every hole's text) and the one shown; Accept writes that one. */
   candidates: Candidate[] = [];
   shown = 0;
-  /** Partial accepts written so far (an undo then ends the preview). */
+  /** Partial accepts taken so far (held in the holes' `accepted` until the final accept). */
   partialAccepts = 0;
   readonly holes: SessionHole[];
   private runId: number | undefined;
@@ -97,6 +103,8 @@ export class Session {
       range: { ...range },
       original: document.getText(new vscode.Range(document.positionAt(range.start), document.positionAt(range.end))),
       tokens: maskedTokens(this.holeLength(i)),
+      accepted: '',
+      complete: false,
     }));
   }
 
@@ -108,6 +116,18 @@ export class Session {
   whenIdle(): Promise<void> {
     if (this.phase !== 'running') return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Whether a cursor of `editor` is in or at one of the holes: the only place the preview's keys act. */
+  cursorAt(editor: vscode.TextEditor): boolean {
+    if (editor.document !== this.document) return false;
+    const carets = editor.selections.map((s) => this.document.offsetAt(s.active));
+    return this.holes.some((h) => carets.some((c) => c >= h.range.start && c <= h.range.end));
+  }
+
+  /** The holes still sampled, in request order (a completely accepted hole is not). */
+  private liveHoles(): SessionHole[] {
+    return this.holes.filter((h) => !h.complete);
   }
 
   /** The document range of hole `i`, now. */
@@ -142,7 +162,9 @@ export class Session {
       const done = await handle.result;
       if (stale()) return;
       this.result = done;
-      this.candidates = uniqueCandidates(done.samples);
+      // Samples cover the live holes; a completely accepted hole has no rest left.
+      const live = this.liveHoles();
+      this.candidates = uniqueCandidates(done.samples).map((c) => this.holes.map((h) => (h.complete ? '' : c[live.indexOf(h)] ?? '')));
       this.shown = 0;
       this.showTexts();
       this.runId = undefined;
@@ -172,7 +194,7 @@ export class Session {
     this.lastFrame = frame;
     this.framesSeen++;
     const sample = frame.holes[0] ?? [];
-    this.holes.forEach((hole, i) => (hole.tokens = sample[i] ?? hole.tokens));
+    this.liveHoles().forEach((hole, k) => (hole.tokens = sample[k] ?? hole.tokens));
     this.host.ran({ kind: 'frame', session: this, runId: frame.id, frame });
     this.host.changed(this);
   }
@@ -182,10 +204,11 @@ export class Session {
     if (this.phase !== 'ready' && this.phase !== 'running') return;
     this.stopRun('rerolled');
     this.request.seed = randomSeed();
-    this.holes.forEach((hole, i) => (hole.tokens = maskedTokens(this.holeLength(i))));
+    this.liveHoles().forEach((hole, k) => (hole.tokens = maskedTokens(this.holeLength(k))));
     await this.run();
   }
 
+  /** Tokens asked for the `i`-th hole of the request. */
   private holeLength(i: number): number {
     const segment = this.request.segments.filter((s) => s.kind === 'hole')[i];
     return segment && segment.kind === 'hole' ? segment.length : 1;
@@ -197,7 +220,7 @@ export class Session {
    */
   async accept(editor: vscode.TextEditor | undefined): Promise<boolean> {
     if (this.phase !== 'ready' || !this.result) return false;
-    const texts = this.candidates[this.shown] ?? [];
+    const texts = this.holes.map((h, i) => h.accepted + (this.candidates[this.shown]?.[i] ?? ''));
     for (let i = 0; i < this.holes.length; i++) {
       if (this.document.getText(this.rangeOf(i)) !== this.holes[i].original) {
         this.close('edited');
@@ -241,7 +264,8 @@ export class Session {
           return new vscode.Selection(at, at);
         });
       }
-      this.host.log.info(`[${this.label}] accepted: ${this.holes.length} hole(s) written`);
+      const partly = this.partialAccepts > 0 ? ` (after ${this.partialAccepts} partial accept(s))` : '';
+      this.host.log.info(`[${this.label}] accepted: ${this.holes.length} hole(s) written in one edit${partly}`);
       this.close('accepted');
       return true;
     }
@@ -281,68 +305,30 @@ export class Session {
   }
 
   /**
-   * Partial accept: replaces hole `i` (its original text) with `prefix`, the start of the shown
-   * candidate's text there, in one edit between undo stops. The hole becomes the empty range after
-   * the prefix and keeps the rest in preview; the request takes the prefix as context and asks for
-   * `restTokens` tokens, so a reroll re-samples only the rest. A hole written completely leaves the
-   * session; the last one closes it as accepted.
+   * Partial accept: takes `prefix`, the start of the shown candidate's text in hole `i`, into the
+   * hole's accepted part. Nothing is written: the original stays in the document (struck through)
+   * until the final accept writes accepted part and rest in one edit, and Reject leaves it as it
+   * was. The request takes the prefix as context and asks for `restTokens` tokens, so a reroll
+   * re-samples only the rest. When no hole has text left, the whole result is accepted.
    */
   async acceptPart(editor: vscode.TextEditor, i: number, prefix: string, restTokens: number): Promise<boolean> {
     if (this.phase !== 'ready' || editor.document !== this.document) return false;
+    const hole = this.holes[i];
     const shownText = this.candidates[this.shown]?.[i];
-    if (shownText === undefined || !shownText.startsWith(prefix) || prefix.length === 0) return false;
-    if (this.holes.some((hole, h) => this.document.getText(this.rangeOf(h)) !== hole.original)) {
-      this.close('edited');
-      return false;
-    }
-    const eol = this.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-    const written = toEol(prefix, eol);
-    const range = this.rangeOf(i);
-    const ranges = this.holes.map((h) => h.range);
-    this.phase = 'accepting';
-    this.changesDuringAccept = [];
-    const versionBefore = this.document.version;
-    let applied = false;
-    try {
-      applied = await editor.edit((b) => b.replace(range, written), { undoStopBefore: true, undoStopAfter: true });
-    } catch (err) {
-      this.host.log.error(`[${this.label}] partial accept failed: ${(err as Error).stack ?? String(err)}`);
-    }
-    const pending = this.changesDuringAccept;
-    this.changesDuringAccept = [];
-    this.phase = 'ready';
-    if (!applied || this.document.version === versionBefore) {
-      if (pending.length > 0) this.documentChanged(pending);
-      return false;
-    }
-    // Our own change is the first one seen; anything after it was the user's, tracked as usual.
-    const found = pending.findIndex((c) => c.rangeOffset === ranges[i].start && c.text === written);
-    const ownAt = found >= 0 ? found : 0;
-    rangesAfterOwnEdit(ranges, i, written.length).forEach((r, h) => (this.holes[h].range = r));
-    // The caret goes after the written text, where the rest of the preview continues.
-    const caret = this.document.positionAt(this.holes[i].range.start);
-    editor.selections = [new vscode.Selection(caret, caret)];
-    this.holes[i].original = '';
+    if (!hole || hole.complete || shownText === undefined || !shownText.startsWith(prefix) || prefix.length === 0) return false;
+    const k = this.liveHoles().indexOf(hole);
+    hole.accepted += prefix.replace(/\r\n/g, '\n');
     this.partialAccepts++;
     const after = candidatesAfterPartial(this.candidates, this.shown, i, prefix);
     this.candidates = after.candidates;
     this.shown = after.shown;
     const rest = this.candidates[this.shown][i];
-    const nextRequest = requestAfterPartial(this.request, i, prefix, rest === '' ? 0 : Math.max(1, restTokens));
-    this.request.segments = nextRequest.segments;
-    if (rest === '') {
-      this.holes.splice(i, 1);
-      this.candidates = dropHole(this.candidates, i);
-    }
-    this.host.log.info(`[${this.label}] partial accept: ${JSON.stringify(prefix)} written to hole ${i + 1}`);
-    if (this.holes.length === 0) {
-      this.close('accepted');
-      return true;
-    }
+    this.request.segments = requestAfterPartial(this.request, k, prefix, rest === '' ? 0 : Math.max(1, restTokens)).segments;
+    if (rest === '') hole.complete = true;
+    this.host.log.info(`[${this.label}] partially accepted ${JSON.stringify(prefix)} in hole ${i + 1} (nothing written yet)`);
+    if (this.holes.every((h) => h.complete)) return this.accept(editor);
     this.showTexts();
-    const others = pending.filter((_, k) => k !== ownAt);
-    if (others.length > 0) this.documentChanged(others);
-    if (this.phase === 'ready') this.host.changed(this);
+    this.host.changed(this);
     return true;
   }
 
@@ -357,7 +343,13 @@ export class Session {
       this.holes.map((h) => h.range),
       changes,
     );
-    if (!Array.isArray(moved)) {
+    if ('typed' in moved) {
+      // The cursor sits at the hole: the keys go to the document and the preview steps aside.
+      this.host.log.info(`[${this.label}] you typed at hole ${moved.typed + 1}: preview dismissed, nothing written`);
+      this.close('typed');
+      return;
+    }
+    if ('touched' in moved) {
       this.host.log.info(`[${this.label}] the user edited inside hole ${moved.touched + 1}: stopped, nothing written`);
       this.close('edited');
       return;
@@ -392,7 +384,8 @@ export class Session {
     this.phase = 'closed';
     this.closeReason = reason;
     this.stopRun(reason);
-    this.host.log.info(`[${this.label}] closed: ${reason}${this.error ? ` (${this.error.message})` : ''}`);
+    const partly = this.partialAccepts > 0 && reason !== 'accepted' ? `, ${this.partialAccepts} partially accepted part(s) dropped, original kept` : '';
+    this.host.log.info(`[${this.label}] closed: ${reason}${partly}${this.error ? ` (${this.error.message})` : ''}`);
     this.settleWaiters();
     this.host.changed(this);
   }

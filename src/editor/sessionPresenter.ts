@@ -7,18 +7,23 @@ import * as vscode from 'vscode';
 import type { TokenView } from '../protocol/protocol';
 import { failureMessage } from './errorText';
 import { PreviewRenderer } from './preview';
+import { hintText } from './previewHint';
 import type { Session } from './session';
 import type { SessionRegistry } from './sessionRegistry';
 import type { StatusBar } from './status';
 
 export const PREVIEW_VISIBLE_KEY = 'diffusionInfill.previewVisible';
 export const RUNNING_KEY = 'diffusionInfill.running';
+/** A cursor of the active editor is in or at one of its session's holes: the only place the preview's keys act. */
+export const CURSOR_AT_HOLE_KEY = 'diffusionInfill.cursorAtHole';
 
 /** Runs that last longer than this get a notification with a Cancel button. */
 const PROGRESS_DELAY_MS = 800;
 
 const CLOSE_NOTES: Partial<Record<string, string>> = {
   edited: 'stopped: you edited inside the hole, nothing was written',
+  typed: 'dismissed: you typed',
+  left: 'dismissed: the cursor left',
   cancelled: 'cancelled',
   rejected: 'rejected',
   accepted: 'accepted',
@@ -32,6 +37,8 @@ export class SessionPresenter implements vscode.Disposable {
   private readonly shownSteps = new WeakMap<Session, HoleTokens>();
   /** Sessions seen already (a new one may get a progress notification). */
   private readonly seen = new WeakSet<Session>();
+  /** Whether the hint was last drawn for a cursor at the hole (redrawn when that changes). */
+  private readonly drawnAtHole = new WeakMap<Session, boolean>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private progressShown = 0;
 
@@ -44,6 +51,7 @@ export class SessionPresenter implements vscode.Disposable {
       sessions.onDidChange((s) => this.changed(s)),
       vscode.window.onDidChangeVisibleTextEditors(() => sessions.all().forEach((s) => this.draw(s))),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateContextKeys()),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.selectionChanged(e)),
       this.preview,
     );
   }
@@ -81,12 +89,11 @@ export class SessionPresenter implements vscode.Disposable {
       this.draw(session);
       if (session.phase === 'running') {
         if (session.lastFrame) this.status.running(session.lastFrame.step, session.lastFrame.totalSteps);
-        else this.status.loading();
+        else this.status.starting();
       } else if (session.phase === 'ready' && session.result) {
         if (session.model) this.status.setModel(session.model);
         this.status.finished(session.result.steps, session.result.timings.totalMs);
-        const label = session.candidateLabel;
-        this.status.idle(`${label ? `candidate ${label} (Alt+] / Alt+[) · ` : ''}Tab accept · Esc reject`);
+        this.status.ready(session.candidateLabel);
       }
     }
     this.updateContextKeys();
@@ -145,8 +152,23 @@ export class SessionPresenter implements vscode.Disposable {
   private draw(session: Session): void {
     if (session.phase === 'closed') return;
     const tokens = this.tokensToDraw(session);
-    const holes = session.holes.map((_, i) => ({ range: session.rangeOf(i), tokens: tokens[i] }));
-    for (const editor of this.editorsOf(session.document)) this.preview.render(editor, holes);
+    const holes = session.holes.map((h, i) => ({ range: session.rangeOf(i), tokens: tokens[i], accepted: h.accepted }));
+    for (const editor of this.editorsOf(session.document)) {
+      const atHole = session.cursorAt(editor);
+      if (editor === vscode.window.activeTextEditor) this.drawnAtHole.set(session, atHole);
+      const hint =
+        session.phase === 'accepting'
+          ? undefined
+          : hintText({ phase: session.phase, step: session.lastFrame?.step, totalSteps: session.lastFrame?.totalSteps, candidate: session.candidateLabel, atHole });
+      this.preview.render(editor, holes, hint);
+    }
+  }
+
+  /** The keys' context and the hint follow the cursor (at the hole, or parked away from it). */
+  private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
+    const session = this.sessions.get(e.textEditor.document);
+    if (session && session.phase !== 'closed' && this.drawnAtHole.get(session) !== session.cursorAt(e.textEditor)) this.draw(session);
+    if (e.textEditor === vscode.window.activeTextEditor) this.updateContextKeys();
   }
 
   private clear(session: Session): void {
@@ -157,6 +179,8 @@ export class SessionPresenter implements vscode.Disposable {
     const session = this.sessions.active();
     void vscode.commands.executeCommand('setContext', PREVIEW_VISIBLE_KEY, session?.phase === 'ready');
     void vscode.commands.executeCommand('setContext', RUNNING_KEY, session?.phase === 'running');
+    const editor = vscode.window.activeTextEditor;
+    void vscode.commands.executeCommand('setContext', CURSOR_AT_HOLE_KEY, !!session && !!editor && session.phase !== 'closed' && session.cursorAt(editor));
   }
 
   dispose(): void {

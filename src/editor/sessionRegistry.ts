@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { InfillRequest } from '../protocol/protocol';
+import type { CursorAway } from './config';
 import type { OffsetRange } from './holes';
 import { Session, type RunEvent, type SessionHost } from './session';
 
@@ -38,14 +39,13 @@ export class SessionRegistry implements vscode.Disposable {
   /** Fires as each run of any session draws a frame, finishes or stops. */
   readonly onRunEvent = countedEvent(this.onRunEventEmitter, (d) => (this.listeners += d));
 
-  constructor(private readonly host: Omit<SessionHost, 'changed' | 'ran'>) {
+  constructor(
+    private readonly host: Omit<SessionHost, 'changed' | 'ran'>,
+    private readonly cursorAway: () => CursorAway,
+  ) {
     this.subscriptions.push(
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        const session = this.get(e.document);
-        // Undo / redo after a partial accept takes back text the preview continues: end the preview.
-        if (session && e.reason !== undefined && session.partialAccepts > 0 && session.phase === 'ready') session.reject();
-        else session?.documentChanged(e.contentChanges);
-      }),
+      vscode.workspace.onDidChangeTextDocument((e) => this.get(e.document)?.documentChanged(e.contentChanges)),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.selectionChanged(e)),
       vscode.workspace.onDidCloseTextDocument((doc) => this.get(doc)?.close('editor-closed')),
       vscode.window.tabGroups.onDidChangeTabs(() => this.closeSessionsWithoutTabs()),
       this.onDidChangeEmitter,
@@ -81,8 +81,35 @@ export class SessionRegistry implements vscode.Disposable {
       ran: (e) => this.onRunEventEmitter.fire(e),
     });
     this.sessions.set(document.uri.toString(), session);
+    this.collapseSelections(document, ranges);
     void session.run();
     return session;
+  }
+
+  /**
+   * A selection over a hole would be replaced by the next key: each becomes a cursor at the start
+   * of its hole (where the preview is drawn). With no selection at a hole (placeholders elsewhere),
+   * the cursor goes to the first hole.
+   */
+  private collapseSelections(document: vscode.TextDocument, ranges: readonly OffsetRange[]): void {
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document !== document || ranges.length === 0) return;
+    const offsets = editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }));
+    const atSelection = ranges.filter((r) => offsets.some((s) => s.start <= r.end && s.end >= r.start));
+    const carets = (atSelection.length > 0 ? atSelection : ranges.slice(0, 1)).map((r) => {
+      const at = document.positionAt(r.start);
+      return new vscode.Selection(at, at);
+    });
+    editor.selections = carets;
+    editor.revealRange(carets[0], vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** With `preview.cursorAway: dismiss`, a cursor moved away from the holes dismisses the preview (nothing written). */
+  private selectionChanged(e: vscode.TextEditorSelectionChangeEvent): void {
+    const session = this.get(e.textEditor.document);
+    if (!session || (session.phase !== 'running' && session.phase !== 'ready')) return;
+    // kind undefined: VS Code moved the cursor itself (e.g. along with an edit), not the user.
+    if (e.kind !== undefined && this.cursorAway() === 'dismiss' && !session.cursorAt(e.textEditor)) session.close('left');
   }
 
   private changed(session: Session): void {

@@ -1,16 +1,30 @@
-/** The status bar item: model, execution provider, progress of the current run, and its speed. */
+/**
+ * The status bar item: short and current. It says what the extension does now (loading the model,
+ * a run's step, a preview on offer) or, idle, the model's name; a note on what just happened (e.g.
+ * "accepted", "still forming") shows for a few seconds only, so it never outlives its truth.
+ * Details (provider, speed, folder) live in the tooltip.
+ */
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/protocol';
+
+/** How long a note stays. */
+const NOTE_MS = 5000;
+
+type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'starting' } | { kind: 'running'; step: number; totalSteps: number } | { kind: 'ready'; candidate: string };
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('diffusionInfill.status', vscode.StatusBarAlignment.Right, 100);
   private model: ModelInfo | undefined;
   private speed: string | undefined;
+  private state: State = { kind: 'idle' };
+  private noteText: string | undefined;
+  private noteTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     this.item.name = 'Diffusion Infill';
     this.item.command = 'diffusionInfill.showLog';
-    this.idle();
+    this.render();
+    // Shown from startup: the extension is there before any command loads the model.
     this.item.show();
   }
 
@@ -18,30 +32,69 @@ export class StatusBar implements vscode.Disposable {
     this.model = model;
   }
 
-  private modelText(): string {
-    return this.model ? `${this.model.name} · ${this.model.executionProvider}` : 'no model loaded';
-  }
-
+  /** Nothing running, nothing on offer; `note` says what just happened (without one, a recent note stays). */
   idle(note?: string): void {
-    const parts = [this.modelText()];
-    if (this.speed) parts.push(this.speed);
-    if (note) parts.push(note);
-    this.item.text = `$(sparkle) ${parts.join(' · ')}`;
-    this.item.tooltip = this.model
-      ? `Diffusion Infill: ${this.model.name} on ${this.model.executionProvider}${this.model.providerNotice ? ` (${this.model.providerNotice})` : ''}\n${this.model.modelDir}\nClick to show the log.`
-      : 'Diffusion Infill: click to show the log.';
+    this.state = { kind: 'idle' };
+    if (note) this.note(note);
+    else this.render();
   }
 
   loading(): void {
-    this.item.text = '$(sync~spin) Diffusion Infill: loading model…';
+    this.state = { kind: 'loading' };
+    this.render();
+  }
+
+  /** A run was asked for; its first step has not come yet (the model is already loaded). */
+  starting(): void {
+    if (this.state.kind !== 'loading') this.state = { kind: 'starting' };
+    this.render();
   }
 
   running(step: number, totalSteps: number): void {
-    this.item.text = `$(sync~spin) ${this.modelText()} · step ${step}/${totalSteps}`;
+    this.state = { kind: 'running', step, totalSteps };
+    this.render();
+  }
+
+  /** A preview is on offer; `candidate` is "2/3" when there are several. */
+  ready(candidate: string): void {
+    this.state = { kind: 'ready', candidate };
+    this.render();
   }
 
   finished(steps: number, totalMs: number): void {
     this.speed = totalMs > 0 ? `${((steps * 1000) / totalMs).toFixed(1)} steps/s` : undefined;
+  }
+
+  /** A few words on what just happened, shown beside the state for a few seconds. */
+  note(text: string | undefined): void {
+    clearTimeout(this.noteTimer);
+    this.noteText = text;
+    if (text) {
+      this.noteTimer = setTimeout(() => {
+        this.noteText = undefined;
+        this.render();
+      }, NOTE_MS);
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const s = this.state;
+    const [icon, main] =
+      s.kind === 'loading'
+        ? ['$(sync~spin)', 'loading model…']
+        : s.kind === 'starting'
+          ? ['$(sync~spin)', 'starting…']
+          : s.kind === 'running'
+            ? ['$(sync~spin)', `step ${s.step}/${s.totalSteps}`]
+            : s.kind === 'ready'
+              ? ['$(sparkle)', `${s.candidate ? `${s.candidate} · ` : ''}Tab accept · Esc reject`]
+              : ['$(sparkle)', this.model?.name ?? 'Diffusion Infill'];
+    this.item.text = `${icon} ${main}${this.noteText ? ` · ${this.noteText}` : ''}`;
+    const model = this.model
+      ? `${this.model.name} on ${this.model.executionProvider}${this.model.providerNotice ? ` (${this.model.providerNotice})` : ''}${this.speed ? `, ${this.speed}` : ''}\n${this.model.modelDir}`
+      : 'No model loaded yet: the first command loads it.';
+    this.item.tooltip = `Diffusion Infill: ${model}\nClick to show the log.`;
   }
 
   /** The text shown now (tests read it). */
@@ -50,6 +103,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.noteTimer);
     this.item.dispose();
   }
 }

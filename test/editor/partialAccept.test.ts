@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InfillRequest } from '../../src/protocol/protocol';
-import { candidatesAfterPartial, dropHole, nextLine, nextWord, rangesAfterOwnEdit, requestAfterPartial } from '../../src/editor/partialAccept';
+import { candidatesAfterPartial, nextLine, nextWord, requestAfterPartial } from '../../src/editor/partialAccept';
 
 test('next word: blanks plus a word, a punctuation run, or a line break with indentation', () => {
   assert.equal(nextWord('total = a + b'), 'total');
@@ -50,7 +50,6 @@ test('candidates that disagree with the written prefix are dropped; the rest shr
   // Merging: two candidates become the same once the prefix is gone only if they were the same.
   const merged = candidatesAfterPartial([['ab'], ['ab'], ['ac']], 1, 0, 'a');
   assert.deepEqual(merged, { candidates: [['b'], ['c']], shown: 0 });
-  assert.deepEqual(dropHole([['a', 'b', 'c']], 1), [['a', 'c']]);
 });
 
 test('the request takes the prefix as context and asks for the rest', () => {
@@ -70,10 +69,4 @@ test('the request takes the prefix as context and asks for the rest', () => {
   // A hole at the very start (no text before it).
   const first = requestAfterPartial({ ...request, segments: [{ kind: 'hole', length: 4 }] }, 0, 'q', 3);
   assert.deepEqual(first.segments, [{ kind: 'text', text: 'q' }, { kind: 'hole', length: 3 }]);
-});
-
-test('our own edit: the hole becomes empty after the written text, later holes shift', () => {
-  const ranges = [{ start: 0, end: 2 }, { start: 10, end: 15 }, { start: 20, end: 20 }];
-  assert.deepEqual(rangesAfterOwnEdit(ranges, 1, 3), [{ start: 0, end: 2 }, { start: 13, end: 13 }, { start: 18, end: 18 }]);
-  assert.deepEqual(rangesAfterOwnEdit(ranges, 2, 4), [{ start: 0, end: 2 }, { start: 10, end: 15 }, { start: 24, end: 24 }]);
 });

@@ -1,5 +1,6 @@
 // Candidates and partial accept against the real embedded model: cycling shows the other samples
-// and Accept writes the one shown; accepting a word / line writes exactly that, one undo each.
+// and Accept writes the one shown; a word / line taken by a partial accept is written only with the
+// rest, in one undo step, and Reject leaves the original.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { after, afterEach, before, describe, it } from 'mocha';
@@ -83,7 +84,7 @@ describe('Partial accept', () => {
   after(async () => restore());
   afterEach(closeAll);
 
-  it('accepts a word, then a line: exactly that text is written, one undo each, the rest stays in preview', async () => {
+  it('takes a word, then a line, into the preview; Accept writes them with the rest in one undo step', async () => {
     const editor = await openEditor(SOURCE);
     const doc = editor.document;
     editor.selection = select(editor, HOLE);
@@ -95,41 +96,28 @@ describe('Partial accept', () => {
 
     const word = nextWord(full);
     assert.equal(await vscode.commands.executeCommand('diffusionInfill.acceptWord'), true);
-    const v1 = before + word + afterHole;
-    assert.equal(doc.getText(), v1, 'accept word must write exactly the next word in place of the hole');
+    assert.equal(doc.getText(), SOURCE, 'a partial accept must not write: the original stays until the end');
     let rest = full.slice(word.length);
+    if (rest === '') return; // a one-word sample: the word accepted the whole result
+    assert.equal(session.phase, 'ready');
+    assert.equal(session.holes[0].accepted, word);
+    assert.equal(shownText(session), rest, 'the rest of the candidate must stay in preview');
+    assert.ok(session.candidates.every((c) => c.length === 1));
+    // The next request continues after the taken word: it is context now.
+    const texts = session.request.segments.filter((s) => s.kind === 'text').map((s) => (s.kind === 'text' ? s.text : ''));
+    assert.ok(texts[0].endsWith(before.slice(-20) + word), 'the taken word is not context of the rest');
+    const line = nextLine(rest);
+    assert.equal(await vscode.commands.executeCommand('diffusionInfill.acceptLine'), true);
+    rest = rest.slice(line.length);
+    // A line that takes all that is left accepts the whole result; otherwise still nothing is written.
     if (rest !== '') {
-      assert.equal(session.phase, 'ready');
-      assert.equal(shownText(session), rest, 'the rest of the candidate must stay in preview');
-      assert.ok(session.candidates.every((c) => c.length === 1));
-      // The next request continues after the written word: it is context now.
-      const texts = session.request.segments.filter((s) => s.kind === 'text').map((s) => (s.kind === 'text' ? s.text : ''));
-      assert.ok(texts[0].endsWith(before.slice(-20) + word.replace(/\r\n/g, '\n')), 'the written word is not context of the rest');
-      assert.ok(editor.selection.isEmpty && doc.offsetAt(editor.selection.active) === start + word.length, 'caret not after the written word');
-    }
-    let v2 = v1;
-    if (rest !== '') {
-      const line = nextLine(rest);
-      assert.equal(await vscode.commands.executeCommand('diffusionInfill.acceptLine'), true);
-      v2 = before + word + line + afterHole;
-      assert.equal(doc.getText(), v2);
-      rest = rest.slice(line.length);
-      if (rest !== '') assert.equal(shownText(session), rest);
-    }
-    if (rest !== '') {
-      // Accept writes the rest of the shown candidate: the whole candidate is now in the document.
+      assert.equal(doc.getText(), SOURCE);
+      assert.equal(session.holes[0].accepted, word + line);
       assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
-      assert.equal(doc.getText(), before + full + afterHole);
-      await vscode.commands.executeCommand('undo');
     }
-    assert.equal(doc.getText(), v2);
-    if (v2 !== v1) {
-      await vscode.commands.executeCommand('undo');
-      assert.equal(doc.getText(), v1, 'one undo must take back exactly one partial accept');
-    }
+    assert.equal(doc.getText(), before + full + afterHole);
     await vscode.commands.executeCommand('undo');
-    assert.equal(doc.getText(), SOURCE, 'undoing every accept must restore the original');
-    assert.equal(api.session(doc), undefined, 'undo after a partial accept ends the preview');
+    assert.equal(doc.getText(), SOURCE, 'one undo must restore the original after partial accepts');
   });
 
   it('accepting word by word writes the whole candidate and ends the session', async () => {
@@ -145,6 +133,8 @@ describe('Partial accept', () => {
       assert.equal(api.session(doc), undefined);
       assert.equal(session.closeReason, 'accepted');
       assert.equal(doc.getText(), `x = [${full}]\ny = 0\n`);
+      await vscode.commands.executeCommand('undo');
+      assert.equal(doc.getText(), 'x = [1, 2, 3]\ny = 0\n', 'one undo restores the original');
     } finally {
       await restoreLen();
     }
@@ -159,28 +149,28 @@ describe('Partial accept', () => {
     const word = nextWord(full);
     if (word === full) return; // nothing left to re-sample (a one-word sample)
     await vscode.commands.executeCommand('diffusionInfill.acceptWord');
-    const written = doc.getText();
     await vscode.commands.executeCommand('diffusionInfill.reroll');
     await session.whenIdle();
     assert.equal(session.phase, 'ready');
     const hole = api.lastRequest()!.segments.find((s) => s.kind === 'hole');
     assert.ok(hole && hole.kind === 'hole' && hole.length >= 1);
-    assert.equal(doc.getText(), written, 'reroll wrote something');
+    assert.equal(doc.getText(), SOURCE, 'reroll wrote something');
+    assert.equal(session.holes[0].accepted, word, 'reroll dropped the taken word');
     assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
     const start = SOURCE.indexOf(HOLE);
     assert.equal(doc.getText(), SOURCE.slice(0, start) + word + session.candidates[session.shown][0] + SOURCE.slice(start + HOLE.length));
   });
 
-  it('undo after a partial accept takes the word back and ends the preview', async () => {
+  it('reject after a partial accept leaves the original exactly as it was', async () => {
     const editor = await openEditor(SOURCE);
     const doc = editor.document;
     editor.selection = select(editor, HOLE);
     const session = await runCommand(api, 'diffusionInfill.infillSelection', doc);
     const full = session.candidates[session.shown][0];
-    if (nextWord(full) === full) return; // a one-word sample leaves no preview to end
+    if (nextWord(full) === full) return; // a one-word sample leaves no preview to reject
     await vscode.commands.executeCommand('diffusionInfill.acceptWord');
     assert.equal(session.phase, 'ready');
-    await vscode.commands.executeCommand('undo');
+    await vscode.commands.executeCommand('diffusionInfill.reject');
     assert.equal(doc.getText(), SOURCE);
     assert.equal(api.session(doc), undefined);
     assert.equal(session.closeReason, 'rejected');

@@ -20,10 +20,10 @@ const normalise = (key: string) =>
 const PREVIEW_CONTEXT = /diffusionInfill\.(previewVisible|running)/;
 /**
  * The keys VS Code binds for its own inline suggestions (Tab accept, Escape hide, Alt+] / Alt+[
- * next / previous, Ctrl+Right accept word), which our preview stands in for while it is shown, and
- * Enter, the other accept key users of infill tools expect.
+ * next / previous, Ctrl+Right accept word), which our preview stands in for while the cursor is at
+ * it. Enter is not one: it always means a new line.
  */
-const INLINE_SUGGESTION_KEYS = new Set(['tab', 'enter', 'escape', 'alt+]', 'alt+[', 'ctrl+right'].map((key) => normalise(key)));
+const INLINE_SUGGESTION_KEYS = new Set(['tab', 'escape', 'alt+]', 'alt+[', 'ctrl+right'].map((key) => normalise(key)));
 
 async function defaultBindings(): Promise<Binding[]> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse('vscode://defaultsettings/keybindings.json'));
@@ -48,5 +48,14 @@ describe('keybindings', () => {
       if (!previewOnly || !INLINE_SUGGESTION_KEYS.has(key)) problems.push(`${binding.key} → ${binding.command} takes ${taken.map((d) => d.command).join(', ')}`);
     }
     assert.deepEqual(problems, []);
+  });
+
+  it('act on a preview only while the cursor is at its hole; Enter is never one of them', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
+    const ours: Binding[] = manifest.contributes.keybindings;
+    assert.deepEqual(ours.filter((b) => normalise(b.key) === 'enter'), []);
+    const previewKeys = ours.filter((b) => PREVIEW_CONTEXT.test(b.when ?? ''));
+    assert.ok(previewKeys.length >= 7, `only ${previewKeys.length} preview keys`);
+    for (const b of previewKeys) assert.match(b.when ?? '', /&& diffusionInfill\.cursorAtHole\b/, `${b.key} → ${b.command} acts away from the hole`);
   });
 });

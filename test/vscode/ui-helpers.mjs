@@ -32,12 +32,13 @@ export function packageVsix({ force = false } = {}) {
 }
 
 /**
- * A code-server with the .vsix installed (as a user installs it), a workspace and a browser page
- * showing the workbench. close() ends the browser and kills the server's process tree.
+ * A code-server with the .vsix installed (as a user installs it), a workspace (plus `files`, name →
+ * content) and a browser page showing the workbench. close() ends the browser and kills the server's process tree.
  */
-export async function startUiSession({ vsix, settings = {} } = {}) {
+export async function startUiSession({ vsix, settings = {}, files = {} } = {}) {
   const runDir = makeRunDir('ui');
   const workspace = makeWorkspace(runDir);
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(workspace, name), content);
   let installed = '';
   if (vsix) installed = installExtension(runDir, vsix);
   const server = await startServer({ runDir, folder: workspace, settings });
@@ -191,9 +192,9 @@ export async function screenshot(page, name) {
 
 /**
  * Runs UI tests one after another, each bounded by its own timeout, a screenshot on failure, and
- * prints the closing line `ui: N passed, N failed`. Returns the exit code.
+ * prints the closing line `<label>: N passed, N failed`. Returns the exit code.
  */
-export async function runUiTests(session, tests, { testTimeoutMs = 180_000 } = {}) {
+export async function runUiTests(session, tests, { testTimeoutMs = 180_000, label = 'ui' } = {}) {
   let passed = 0;
   let failed = 0;
   for (const test of tests) {
@@ -216,6 +217,6 @@ export async function runUiTests(session, tests, { testTimeoutMs = 180_000 } = {
       clearTimeout(timer);
     }
   }
-  console.log(`ui: ${passed} passed, ${failed} failed`);
+  console.log(`${label}: ${passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
