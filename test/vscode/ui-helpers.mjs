@@ -41,7 +41,16 @@ export async function startUiSession({ vsix, settings = {}, files = {} } = {}) {
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(workspace, name), content);
   let installed = '';
   if (vsix) installed = installExtension(runDir, vsix);
-  const server = await startServer({ runDir, folder: workspace, settings });
+  // code-server gives its child process 10 s for a handshake; on a loaded machine that can pass, and it exits: try again.
+  let server;
+  for (let attempt = 1; !server; attempt++) {
+    try {
+      server = await startServer({ runDir, folder: workspace, settings });
+    } catch (error) {
+      if (attempt >= 3 || !/exited at start[\s\S]*timed out/.test(error.message)) throw error;
+      console.log(`[ui] code-server start timed out (attempt ${attempt}); trying again`);
+    }
+  }
   let browser;
   try {
     browser = await launchBrowser(runDir);
