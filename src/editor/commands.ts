@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { InfillRequest } from '../protocol/protocol';
 import type { Ctx } from './ctx';
+import { LENGTH_CHOICES, parseTokens } from './lengthChoices';
 import type { OffsetRange } from './holes';
 import { findPlaceholders, holeTokens } from '../core/placeholders';
 import { randomSeed, type Session } from './session';
@@ -70,14 +71,24 @@ function makeRequest(ctx: Ctx, segments: InfillRequest['segments'], strength?: n
   };
 }
 
+/** Short / medium / long, or a number of tokens typed in (the pick's first row, `initial` offered). */
 async function askLength(initial: number): Promise<number | undefined> {
-  const value = await vscode.window.showInputBox({
-    title: 'Diffusion Infill',
-    prompt: 'How many tokens to generate?',
-    value: String(initial),
-    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 4096 ? undefined : 'A whole number from 1 to 4096'),
+  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { tokens?: number }>();
+  pick.title = 'Diffusion Infill: how much text?';
+  pick.placeholder = `Short, medium or long, or type a number of tokens (e.g. ${initial})`;
+  const choices = LENGTH_CHOICES.map((c) => ({ label: c.label, description: c.description, tokens: c.tokens }));
+  pick.items = choices;
+  pick.onDidChangeValue((v) => {
+    const n = parseTokens(v);
+    pick.items = n === undefined ? choices : [{ label: `${n} tokens`, tokens: n, alwaysShow: true }, ...choices];
   });
-  return value === undefined ? undefined : Number(value.trim());
+  const tokens = await new Promise<number | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.tokens ?? parseTokens(pick.value)));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  pick.dispose();
+  return tokens;
 }
 
 /** Token counts for the selected holes, by the length policy; undefined if the user cancelled. */
@@ -96,7 +107,7 @@ async function selectionLengths(ctx: Ctx, document: vscode.TextDocument, ranges:
 function onlyWhitespace(document: vscode.TextDocument, ranges: readonly OffsetRange[]): boolean {
   const text = document.getText();
   if (!ranges.some((r) => text.slice(r.start, r.end).trim() === '')) return false;
-  warn('The selection is only whitespace: there is nothing to rewrite. Select the text to replace, or put the cursor there and use "Generate…".');
+  warn('The selection is only whitespace: there is nothing to rewrite. Select the text to replace, or put the cursor there and use "Continue from Text…".');
   return true;
 }
 
@@ -163,8 +174,9 @@ export function infillPlaceholders(ctx: Ctx): Cmd {
 async function askPrompt(ctx: Ctx): Promise<string | undefined> {
   const history = ctx.extension.globalState.get<string[]>(PROMPT_HISTORY_KEY, []);
   const pick = vscode.window.createQuickPick();
-  pick.title = 'Diffusion Infill: Generate';
-  pick.placeholder = 'Text the generation should follow (context only; not inserted). Empty: the document alone.';
+  // A base model continues text; it does not follow instructions: the title says so.
+  pick.title = 'Continue from Text: the model continues what you type here (not an instruction)';
+  pick.placeholder = 'Text to continue (not inserted); empty: the document before the cursor';
   const historyItems = history.map((label) => ({ label }));
   pick.items = historyItems;
   pick.onDidChangeValue((v) => (pick.items = v ? [{ label: v }, ...historyItems.filter((i) => i.label !== v)] : historyItems));
@@ -182,7 +194,7 @@ async function askPrompt(ctx: Ctx): Promise<string | undefined> {
   return prompt;
 }
 
-/** Generate…: args `{ prompt, length }` skip the inputs (used by tests and keybindings). */
+/** Continue from Text… (command `generate`): args `{ prompt, length }` skip the inputs (used by tests and keybindings). */
 export function generate(ctx: Ctx): Cmd {
   return async (args?: { prompt?: string; length?: number }): Promise<Session | undefined> => {
     const editor = writableEditor();
@@ -196,7 +208,7 @@ export function generate(ctx: Ctx): Cmd {
     const hole: HoleSpec = { start: at, end: at, length };
     // The prompt is context right before the hole: the model continues it; only the result is inserted.
     const request = makeRequest(ctx, buildSegments(document.getText(), [hole], CONTEXT_CHARS, toLf(prompt)));
-    return request && ctx.sessions.start(document, [hole], request, 'Generate');
+    return request && ctx.sessions.start(document, [hole], request, 'Continue from Text');
   };
 }
 

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { WorkerClient } from '../host/client';
 import type { LoadSettings, ModelInfo } from '../protocol/protocol';
 import { Config, MODEL_KEYS } from './config';
+import { logText } from './errorText';
 import { SessionPresenter } from './sessionPresenter';
 import { SessionRegistry } from './sessionRegistry';
 import { StatusBar } from './status';
@@ -80,7 +81,7 @@ export class Ctx implements vscode.Disposable {
       },
       (err: Error) => {
         if (this.loaded?.info === info) this.loaded = undefined;
-        this.log.error(`Could not load ${settings.modelDir}: ${err.stack ?? err.message}`);
+        this.log.error(`Could not load ${settings.modelDir}: ${logText(err)}`);
         // Only the configured model's failure is news for the status bar (not a folder Select Model tried).
         if (key === JSON.stringify(this.config.loadSettings())) this.status.idle('model failed to load');
         throw err;

@@ -16,3 +16,12 @@ export function failureMessage(error: Error & { code?: string }): string {
       return error.message;
   }
 }
+
+/** Failures that are the user's input or setup, not a bug: the log gets their message, no stack. */
+const EXPECTED_CODES = new Set(['cancelled', 'model-missing', 'model-invalid', 'tokenizer-mismatch', 'bad-request', 'hole-too-long', 'not-loaded']);
+
+/** What the log records for a failure: the message for an expected one, the stack for anything else. */
+export function logText(error: Error & { code?: string }): string {
+  const expected = EXPECTED_CODES.has(error.code ?? '') || error.name === 'UserFacingError';
+  return expected ? error.message : (error.stack ?? error.message);
+}

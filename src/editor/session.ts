@@ -19,6 +19,7 @@ import type { DoneMessage, FrameMessage, InfillRequest, ModelInfo, TokenView } f
 import type { InfillHandle } from '../host/client';
 import { moveThroughChanges, type OffsetRange, type TextChange } from './holes';
 import { toEol } from './text';
+import { logText } from './errorText';
 import { candidateLabel, cycleIndex, uniqueCandidates, type Candidate } from './candidates';
 import { candidatesAfterPartial, requestAfterPartial } from './partialAccept';
 
@@ -60,7 +61,9 @@ export interface SessionHost {
 }
 
 /** An error whose message is meant for the user as is. */
-export class UserFacingError extends Error {}
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+}
 
 function maskedTokens(count: number): TokenView[] {
   return Array.from({ length: count }, () => ({ text: '', state: TokenState.Masked, confidence: 0 }));
@@ -183,7 +186,7 @@ export class Session {
         this.close('cancelled');
         return;
       }
-      this.host.log.error(`[${this.label}] failed: ${error.stack ?? error.message}`);
+      this.host.log.error(`[${this.label}] failed: ${logText(error)}`);
       this.error = error;
       this.close('error');
     }
