@@ -3,6 +3,7 @@
  * registers as `diffusionInfill.name` (names and gates: commandTable.ts). Starting commands only
  * read the document; the one write is Accept.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InfillRequest } from '../protocol/protocol';
 import type { Ctx } from './ctx';
@@ -268,11 +269,16 @@ export function selectModel(ctx: Ctx): Cmd {
   return async (folder?: string): Promise<boolean> => {
     let dir = folder;
     if (dir === undefined) {
+      const current = path.resolve(ctx.config.modelDir);
+      const inUse = (dir: string) => (path.resolve(dir) === current ? ' (in use)' : '');
       const browse = { label: '$(folder-opened) Choose a model folder…' };
-      const embedded = { label: '$(package) Use the embedded model', description: ctx.config.embeddedModelDir };
-      const userModels = listModelFolders().map((m) => ({ label: `$(file-directory) ${m.name}`, description: m.dir, dir: m.dir as string }));
+      const embedded = {
+        label: `${inUse(ctx.config.embeddedModelDir) ? '$(check)' : '$(package)'} Use the embedded model${inUse(ctx.config.embeddedModelDir)}`,
+        description: ctx.config.embeddedModelDir,
+      };
+      const userModels = listModelFolders().map((m) => ({ label: `${inUse(m.dir) ? '$(check)' : '$(file-directory)'} ${m.name}${inUse(m.dir)}`, description: m.dir, dir: m.dir as string }));
       const choice = await vscode.window.showQuickPick([embedded, ...userModels, browse], {
-        title: 'Diffusion Infill: Select Model',
+        title: `Diffusion Infill: Select Model (now: ${path.basename(current)})`,
         placeHolder: `The embedded model, a model folder under ${USER_MODELS_DIR}, or any folder`,
       });
       if (!choice) return false;
@@ -295,7 +301,10 @@ export function selectModel(ctx: Ctx): Cmd {
       return true;
     } catch (err) {
       ctx.forgetModel();
-      void vscode.window.showErrorMessage(`Diffusion Infill: ${settings.modelDir} cannot be used: ${(err as Error).message}`);
+      const help = 'What a model folder needs';
+      void vscode.window.showErrorMessage(`Diffusion Infill: ${settings.modelDir} cannot be used: ${(err as Error).message}`, help).then((choice) => {
+        if (choice === help) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(ctx.extension.extensionPath, 'media', 'model-folder.md')));
+      });
       return false;
     }
   };

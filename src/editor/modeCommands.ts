@@ -24,7 +24,7 @@ export function selectPreset(ctx: Ctx): Cmd {
       const current = ctx.config.preset;
       type Item = vscode.QuickPickItem & { value: string };
       const items: Item[] = [
-        ...PRESETS.map((p) => ({ label: `${p.name === current ? '$(check) ' : ''}${p.label}`, description: p.description, value: p.name })),
+        ...PRESETS.map((p) => ({ label: `${p.name === current ? '$(check) ' : ''}${p.label}`, description: p.description, detail: p.detail, value: p.name })),
         { label: `${current === 'custom' ? '$(check) ' : ''}Custom`, description: 'the advanced diffusionInfill.sampler.* settings', value: 'custom' },
         { label: '', kind: vscode.QuickPickItemKind.Separator, value: '' },
         { label: ctx.mode.paused ? '$(play) Resume Diffusion Infill' : '$(debug-pause) Pause Diffusion Infill', value: 'pause' },
