@@ -67,7 +67,7 @@ const build = problems.npm ? undefined : spawnSync('npm', ['run', 'build', '--si
 if (!build) {
   fail('build', problems.npm ?? 'npm run build / compile-tests failed');
 } else {
-  const unitDirs = ['core', 'worker', 'cli', 'editor', 'host', 'models', 'training'].map((d) => `out/test/${d}`).concat('test/package').filter((d) => fs.existsSync(d));
+  const unitDirs = ['core', 'worker', 'cli', 'editor', 'host', 'models', 'convert', 'training'].map((d) => `out/test/${d}`).concat('test/package').filter((d) => fs.existsSync(d));
   await run(process.execPath, ['--test', '--test-reporter=tap', ...unitDirs], nodeTestCounts);
 }
 

@@ -5,6 +5,7 @@ import type { SamplerOptions, StrategyName } from '../core/types';
 import { EXECUTION_PROVIDERS, type ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
+       diffusion-infill convert SRC OUT [--quantize none|int8|int4] [--dtype fp32|fp16]
 
 Fills the holes in TEXT (or standard input) with a masked diffusion language model.
 Holes are written [MASK:n] (exactly n tokens), [MASK:..n] (at most n) or [MASK] (at most

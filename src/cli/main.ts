@@ -10,6 +10,7 @@ import type { SamplerOptions, Segment } from '../core/types';
 import { WorkerClient } from '../host/client';
 import type { FrameMessage } from '../protocol/protocol';
 import { parseArgs, USAGE, UsageError } from './args';
+import { runConvert } from './convert';
 
 /** The embedded model, next to the bundle's folder (dist/../models). */
 const DEFAULT_MODEL_DIR = path.join(__dirname, '..', 'models', 'mdlm-code-small');
@@ -32,6 +33,7 @@ function placeholderSegments(text: string, maxTokens: number): Segment[] {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'convert') return runConvert(argv.slice(1));
   const opts = parseArgs(argv);
   if (opts.help) {
     process.stdout.write(USAGE);
