@@ -24,7 +24,7 @@ export function boundaryViolations(source: string, fileDir: string, coreDir: str
   });
 }
 
-export type Layer = 'core' | 'protocol' | 'worker' | 'host' | 'editor' | 'cli';
+export type Layer = 'core' | 'protocol' | 'worker' | 'host' | 'editor' | 'cli' | 'convert';
 
 const isBuiltin = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]);
 
@@ -42,8 +42,10 @@ export const LAYER_RULES: Record<Layer, Rule> = {
   protocol: { layers: ['core'], packages: (s) => s === '@huggingface/tokenizers' },
   worker: { layers: ['core', 'protocol'], packages: (s) => isBuiltin(s) || s === 'onnxruntime-node' || s === '@huggingface/tokenizers' },
   host: { layers: ['core', 'protocol'], packages: isBuiltin },
-  editor: { layers: ['core', 'protocol', 'host'], packages: (s) => isBuiltin(s) || s === 'vscode' },
-  cli: { layers: ['core', 'protocol', 'host'], packages: isBuiltin },
+  editor: { layers: ['core', 'protocol', 'host', 'convert'], packages: (s) => isBuiltin(s) || s === 'vscode' },
+  cli: { layers: ['core', 'protocol', 'host', 'convert'], packages: isBuiltin },
+  // The Hugging Face snapshot converter: files in, files out; used by the CLI and the editor.
+  convert: { layers: [], packages: isBuiltin },
 };
 
 /** Specifiers in `source` (a file at `fileDir`, inside `srcDir`/`layer`) that break the layer's rule. */
