@@ -97,6 +97,10 @@ export interface ModelInfo {
   /** Ids that end a hole's text (EOS, pad, end-of-turn; src/worker/endTokens.ts). */
   endTokenIds: number[];
   maxLength: number;
+  /** Row p-1 of the logits is position p's (config.json `shift_logits`); position 0 is never generated. */
+  shiftLogits?: true;
+  /** Put before a hole that starts a shifted model's canvas. */
+  bosId?: number;
   usesTime: boolean;
   /** The execution provider actually in use, e.g. 'cpu', 'cuda'. */
   executionProvider: string;

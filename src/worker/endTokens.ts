@@ -1,6 +1,7 @@
 /**
  * The one list of a model's end tokens: the ids that end a hole's text (core's textLength).
- * config.json `eos_token_id` / `pad_token_id` (a number or a list, as Hugging Face writes them),
+ * config.json `eos_token_id` / `pad_token_id` (a number or a list, as Hugging Face writes them) and
+ * `end_token_ids` (written by `convert`: the family's end-of-turn tokens too),
  * and tokenizer_config.json `eos_token` / `pad_token` (a string or an added-token object) looked
  * up in the tokenizer. The mask token is never an end token, even where a model pads with it.
  */
@@ -18,7 +19,8 @@ function tokenText(value: unknown): string | undefined {
   return typeof content === 'string' ? content : undefined;
 }
 
-export const END_TOKEN_CONFIG_FIELDS = ['eos_token_id', 'pad_token_id'] as const;
+// end_token_ids: what `convert` writes (end of text, padding and the family's end of turn).
+export const END_TOKEN_CONFIG_FIELDS = ['eos_token_id', 'pad_token_id', 'end_token_ids'] as const;
 export const END_TOKEN_TOKENIZER_FIELDS = ['eos_token', 'pad_token'] as const;
 
 /**

@@ -40,7 +40,10 @@ export class LoadedModel {
         `${tokenizerFile}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json "vocab_size" is ${folder.config.vocabSize}`,
       );
     }
-    const denoiser = await OnnxDenoiser.load(folder.onnxFile, maskId, settings);
+    const endTokenIds = resolveEndTokenIds(folder.rawConfig, folder.tokenizerConfig, (t) => tokenizer.tokenId(t), maskId, tokenizer.vocabSize);
+    const denoiser = await OnnxDenoiser.load(folder.onnxFile, maskId, { ...settings, maxLength: folder.config.maxLength });
+    denoiser.shiftLogits = folder.config.shiftLogits;
+    denoiser.padId = endTokenIds[0] ?? maskId;
     try {
       const padding = denoiser.vocabSize - tokenizer.vocabSize;
       if (padding < 0 || padding >= MAX_VOCAB_PADDING) {
@@ -63,8 +66,10 @@ export class LoadedModel {
       onnxFile: folder.onnxFile,
       vocabSize: denoiser.vocabSize,
       maskId,
-      endTokenIds: resolveEndTokenIds(folder.rawConfig, folder.tokenizerConfig, (t) => tokenizer.tokenId(t), maskId, tokenizer.vocabSize),
-      maxLength: folder.config.maxLength,
+      endTokenIds,
+      maxLength: Math.min(folder.config.maxLength, denoiser.graph.fixedLength ?? Infinity),
+      ...(folder.config.shiftLogits ? { shiftLogits: true } : {}),
+      ...(folder.config.bosId !== undefined ? { bosId: folder.config.bosId } : {}),
       usesTime: denoiser.usesTime,
       executionProvider: denoiser.executionProvider,
       ...(denoiser.providerNotice ? { providerNotice: denoiser.providerNotice } : {}),

@@ -13,6 +13,13 @@ export interface ModelConfig {
   vocabSize: number;
   maxLength: number;
   usesTime: boolean;
+  /**
+   * config.json `shift_logits` (Dream, Open-dCoder): the model's row p-1 predicts position p, so
+   * the runtime reads row p-1 for position p and never generates position 0.
+   */
+  shiftLogits: boolean;
+  /** config.json `bos_token_id`: put before a hole at the very start of a shifted model's canvas. */
+  bosId?: number;
 }
 
 export interface ModelFolder {
@@ -75,7 +82,27 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
   if (c.time_conditioning !== undefined && typeof c.time_conditioning !== 'boolean') {
     throw new InfillError('model-invalid', `${file}: "time_conditioning" must be true or false`);
   }
-  return { maskTokenId, vocabSize, maxLength, usesTime: c.time_conditioning === true };
+  if (c.shift_logits !== undefined && typeof c.shift_logits !== 'boolean') {
+    throw new InfillError('model-invalid', `${file}: "shift_logits" must be true or false`);
+  }
+  const tokenIds = (key: string): number[] => {
+    const v = c[key];
+    if (v === undefined || v === null) return [];
+    const list = Array.isArray(v) ? v : [v];
+    if (!list.every((x) => Number.isInteger(x) && x >= 0 && x < vocabSize)) {
+      throw new InfillError('model-invalid', `${file}: "${key}" must be a token id (or a list of them) in [0, ${vocabSize})`);
+    }
+    return list as number[];
+  };
+  const bos = tokenIds('bos_token_id')[0];
+  return {
+    maskTokenId,
+    vocabSize,
+    maxLength,
+    usesTime: c.time_conditioning === true,
+    shiftLogits: c.shift_logits === true,
+    ...(bos !== undefined ? { bosId: bos } : {}),
+  };
 }
 
 /** Which ONNX file to load: the quantized one when asked for and present, else onnx/model.onnx. */

@@ -12,8 +12,8 @@ import { chooseProvider, cudaLoaderProblem, providerFacts, shortenLoaderMessage 
 /** Graph input names accepted as the diffusion time (float32 [batch]). */
 export const TIME_INPUT_NAMES = ['timesteps', 'timestep', 't', 'time', 'sigma'] as const;
 
-/** The runtime's part of the load settings (threads 0: one per physical core). */
-export type RuntimeSettings = Pick<LoadSettings, 'executionProvider' | 'threads'>;
+/** The runtime's part of the load settings (threads 0: one per physical core), and the model's window (the warm-up never runs longer). */
+export type RuntimeSettings = Pick<LoadSettings, 'executionProvider' | 'threads'> & { maxLength?: number };
 
 /**
  * Optional input (int64 [batch, positions]) of a graph that gathers its final hidden states before
@@ -29,6 +29,8 @@ export interface GraphShape {
   timeInput?: string;
   /** The logits' vocabulary size when the graph states it (else known after the warm-up). */
   vocabSize?: number;
+  /** The sequence length when the graph fixes it (input_ids [batch, N]); every call then uses N. */
+  fixedLength?: number;
 }
 
 type Metadata = readonly ort.InferenceSession.ValueMetadata[];
@@ -78,6 +80,7 @@ export function checkGraph(
     ...(inputNames.includes(LOGIT_POSITIONS_INPUT) ? { hasLogitPositions: true as const } : {}),
     timeInput: timeInputs[0],
     vocabSize: typeof vocabDim === 'number' && vocabDim > 0 ? vocabDim : undefined,
+    ...(typeof ids?.shape[1] === 'number' && ids.shape[1] > 0 ? { fixedLength: ids.shape[1] } : {}),
   };
 }
 
@@ -99,12 +102,33 @@ function sessionOptions(provider: string, threads: number): ort.InferenceSession
   };
 }
 
+/** [batch, length, vocab] -> [batch, rows, vocab]: each row's first `rows` positions. */
+function firstRows(data: Float32Array, batch: number, length: number, rows: number): Float32Array {
+  const vocab = data.length / (batch * length);
+  const out = new Float32Array(batch * rows * vocab);
+  for (let b = 0; b < batch; b++) out.set(data.subarray(b * length * vocab, (b * length + rows) * vocab), b * rows * vocab);
+  return out;
+}
+
+/** Shifted logits from a graph without a gather head: position p gets row p-1 (row 0 keeps its own). */
+function shiftRows(data: Float32Array, batch: number, length: number, vocab: number): Float32Array {
+  for (let b = 0; b < batch; b++) data.copyWithin((b * length + 1) * vocab, b * length * vocab, ((b + 1) * length - 1) * vocab);
+  return data;
+}
+
 export class OnnxDenoiser implements Denoiser {
   readonly usesTime: boolean;
   private onesCache = new BigInt64Array(0);
   private zerosCache = new BigInt64Array(0);
   /** Set by the loader when the logits are wider than the tokenizer (padding rows, never drawn). */
   drawableVocabSize?: number;
+  /**
+   * Set by the loader from config.json `shift_logits`: the model's row p-1 predicts position p
+   * (Dream, Open-dCoder), so position p reads row p-1; the graph keeps the model's own rows.
+   */
+  shiftLogits = false;
+  /** Fills a fixed-length graph's input past the canvas (its rows are never read). */
+  padId = 0;
   forwardMs = 0;
   forwardCalls = 0;
   /** Of forwardMs, the time inside session.run itself (the model's own forward). */
@@ -112,6 +136,7 @@ export class OnnxDenoiser implements Denoiser {
   /** Present when the graph gathers before its head (Denoiser.forwardAt): logits at `positions` only. */
   readonly forwardAt?: (ids: Int32Array, batch: number, length: number, positions: Int32Array, t?: Float64Array) => Promise<Float32Array>;
   private allPositions = new Int32Array(0);
+  private shiftedPositions = new Int32Array(0);
 
   private constructor(
     private session: ort.InferenceSession | undefined,
@@ -123,7 +148,7 @@ export class OnnxDenoiser implements Denoiser {
     readonly providerNotice: string | undefined,
   ) {
     this.usesTime = graph.timeInput !== undefined;
-    if (graph.hasLogitPositions) this.forwardAt = (ids, batch, length, positions, t) => this.run(ids, batch, length, positions, t);
+    if (graph.hasLogitPositions) this.forwardAt = (ids, batch, length, positions, t) => this.run(ids, batch, length, this.rowsFor(positions), t);
   }
 
   /**
@@ -134,21 +159,22 @@ export class OnnxDenoiser implements Denoiser {
     const choice = chooseProvider(settings.executionProvider, providerFacts());
     if (choice.provider !== 'cpu') {
       try {
-        return await OnnxDenoiser.loadOn(file, maskId, choice.provider, settings.threads, undefined);
+        return await OnnxDenoiser.loadOn(file, maskId, choice.provider, settings, undefined);
       } catch (err) {
         if (err instanceof InfillError && err.code !== 'runtime') throw err; // the model itself is wrong
         const reason = (choice.provider === 'cuda' ? cudaLoaderProblem() : undefined) ?? shortenLoaderMessage(messageOf(err));
         const notice = `${choice.provider} execution provider failed (${reason}); using CPU`;
-        return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings.threads, notice);
+        return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings, notice);
       }
     }
-    return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings.threads, choice.notice);
+    return OnnxDenoiser.loadOn(file, maskId, 'cpu', settings, choice.notice);
   }
 
-  private static async loadOn(file: string, maskId: number, provider: string, threads: number, notice: string | undefined): Promise<OnnxDenoiser> {
+  private static async loadOn(file: string, maskId: number, provider: string, settings: RuntimeSettings, notice: string | undefined): Promise<OnnxDenoiser> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(file, sessionOptions(provider, threads));
+      // By path: ONNX Runtime reads the graph and its external data itself (no copy through JavaScript).
+      session = await ort.InferenceSession.create(file, sessionOptions(provider, settings.threads));
     } catch (err) {
       // On CPU a failure can only be the file; on an accelerator it may be the provider (caller falls back).
       const code = provider === 'cpu' ? 'model-invalid' : 'runtime';
@@ -157,7 +183,7 @@ export class OnnxDenoiser implements Denoiser {
     try {
       const graph = checkGraph(file, session.inputNames, session.outputNames, session.inputMetadata, session.outputMetadata);
       const denoiser = new OnnxDenoiser(session, file, graph, graph.vocabSize ?? 0, maskId, provider, notice);
-      await denoiser.warmUp();
+      await denoiser.warmUp(settings.maxLength);
       return denoiser;
     } catch (err) {
       await session.release().catch(() => undefined);
@@ -166,8 +192,8 @@ export class OnnxDenoiser implements Denoiser {
   }
 
   /** One small run: compiles kernels, and learns the vocabulary size when the graph leaves it symbolic. */
-  private async warmUp(): Promise<void> {
-    const length = 8;
+  private async warmUp(window = 8): Promise<void> {
+    const length = Math.max(1, Math.min(8, window, this.graph.fixedLength ?? 8));
     const ids = new Int32Array(length).fill(this.maskId);
     let logits: Float32Array;
     try {
@@ -186,16 +212,39 @@ export class OnnxDenoiser implements Denoiser {
   }
 
   async forward(ids: Int32Array, batch: number, length: number, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
-    if (!this.graph.hasLogitPositions) return this.run(ids, batch, length, undefined, t, skipShapeCheck);
+    if (!this.graph.hasLogitPositions && !this.graph.fixedLength) {
+      const logits = await this.run(ids, batch, length, undefined, t, skipShapeCheck);
+      return this.shiftLogits ? shiftRows(logits, batch, length, logits.length / (batch * length)) : logits;
+    }
     // A gathering graph still gives every position's logits when asked for all of them.
     if (this.allPositions.length !== length) this.allPositions = Int32Array.from({ length }, (_, l) => l);
-    return this.run(ids, batch, length, this.allPositions, t, skipShapeCheck);
+    return this.run(ids, batch, length, this.rowsFor(this.allPositions), t, skipShapeCheck);
+  }
+
+  /** The model rows that give `positions`' logits: the same ones, or one earlier when shifted. */
+  private rowsFor(positions: Int32Array): Int32Array {
+    if (!this.shiftLogits) return positions;
+    if (this.shiftedPositions.length !== positions.length) this.shiftedPositions = new Int32Array(positions.length);
+    for (let i = 0; i < positions.length; i++) this.shiftedPositions[i] = Math.max(0, positions[i] - 1);
+    return this.shiftedPositions;
   }
 
   private async run(ids: Int32Array, batch: number, length: number, positions: Int32Array | undefined, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
     const session = this.session;
     if (!session) throw new InfillError('not-loaded', 'The model session was disposed');
     const started = performance.now();
+    const fixed = this.graph.fixedLength;
+    if (fixed !== undefined && length > fixed) {
+      throw new InfillError('hole-too-long', `${this.file}: the graph takes exactly ${fixed} tokens; this canvas has ${length}`);
+    }
+    if (fixed !== undefined && length < fixed) {
+      // A fixed-length graph: the canvas is padded on the right; only the canvas' rows are read.
+      const padded = new Int32Array(batch * fixed).fill(this.padId);
+      for (let b = 0; b < batch; b++) padded.set(ids.subarray(b * length, (b + 1) * length), b * fixed);
+      ids = padded;
+    }
+    const canvas = length;
+    if (fixed !== undefined) length = fixed;
     const shape = [batch, length];
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), shape),
@@ -208,7 +257,7 @@ export class OnnxDenoiser implements Denoiser {
       for (let b = 0; b < batch; b++) time[b] = t ? t[Math.min(b, t.length - 1)] : 1;
       feeds[this.graph.timeInput] = new ort.Tensor('float32', time, [batch]);
     }
-    const rows = positions ? positions.length : length;
+    const rows = positions ? positions.length : canvas;
     if (positions) {
       const at = new BigInt64Array(batch * rows);
       for (let b = 0; b < batch; b++) for (let p = 0; p < rows; p++) at[b * rows + p] = BigInt(positions[p]);
@@ -218,7 +267,8 @@ export class OnnxDenoiser implements Denoiser {
     const out = await session.run(feeds, ['logits']);
     this.runMs += performance.now() - runStarted;
     const logits = out.logits;
-    const data = logits.data as Float32Array;
+    let data = logits.data as Float32Array;
+    if (!positions && canvas < length) data = firstRows(data, batch, length, canvas);
     if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * rows * this.vocabSize)) {
       throw new InfillError('runtime', `${this.file}: logits came back as ${logits.type} [${logits.dims.join(', ')}]; expected float32 [${batch}, ${rows}, ${this.vocabSize}]`);
     }

@@ -101,9 +101,13 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const denoiser = withInjectedFault(model.denoiser, control.exitThread ?? (() => process.exit(1)));
   const holeSegments = request.segments.filter((s) => s.kind === 'hole');
   const initialHoleIds = holeSegments.map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
-  const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length;
-  const planFor = (segments: Segment[]) =>
-    withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+  // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
+  const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
+  const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
+  const planFor = (segments: Segment[]) => {
+    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+    return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
+  };
   let segments = request.segments;
   let search: LengthSearchRun | undefined;
   const searchStarted = performance.now();

@@ -12,25 +12,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { convertSnapshot, type ConvertOptions } from '../../src/convert/convert';
-import { cliScript, repoRoot } from '../worker/fixtures';
-
-const python = '/usr/bin/python3';
-const maker = path.join(repoRoot, 'training', 'byo', 'make_tiny_snapshot.py');
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-
-interface Reference {
-  ids: number[][];
-  shape: [number, number, number];
-  logits: number[];
-  causal: number[];
-}
-
-export function makeSnapshot(family: string, dir: string, seed = 0): Reference {
-  const ref = `${dir}.ref.json`;
-  const r = spawnSync(python, [maker, family, dir, '--reference', ref, '--seed', String(seed)], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(fs.readFileSync(ref, 'utf8'));
-}
+import { cliScript } from '../worker/fixtures';
+import { hasTorch, makeSnapshot } from './snapshots';
 
 /** The converted graph's logits at every position, straight from ONNX Runtime. */
 async function graphLogits(onnxFile: string, ids: number[][]): Promise<Float32Array> {
