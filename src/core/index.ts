@@ -4,6 +4,7 @@ export { createRng, Xoshiro128 } from './rng';
 export {
   validateSamplerOptions,
   DEFAULT_SAMPLER_OPTIONS,
+  MAX_STEPS,
   STRATEGY_NAMES,
   REMASKING_STRATEGY_NAMES,
   DECODER_STRATEGY_NAMES,

@@ -44,6 +44,12 @@ export const DEFAULT_SAMPLER_OPTIONS: Required<SamplerOptions> = Object.freeze({
   blockLength: 0,
 }) as Required<SamplerOptions>;
 
+/**
+ * Most denoising steps any client may ask for (CLI flag, editor setting, a model folder's
+ * recommended sampler): the time grid and per-step work are allocated from it.
+ */
+export const MAX_STEPS = 1024;
+
 export function isDecoderStrategy(s: StrategyName): s is DecoderStrategyName {
   return (DECODER_STRATEGY_NAMES as readonly string[]).includes(s);
 }
@@ -70,7 +76,7 @@ export function validateSamplerOptions(o: SamplerOptions): Required<SamplerOptio
     bad(`unknown schedule '${String(r.schedule)}'; expected one of ${SCHEDULE_NAMES.join(', ')}`);
   }
   const steps = requireNumber('steps', r.steps);
-  if (!Number.isInteger(steps) || steps < 1) bad(`steps must be an integer >= 1, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) bad(`steps must be an integer in [1, ${MAX_STEPS}], got ${steps}`);
   const eta = requireNumber('eta', r.eta);
   if (eta < 0 || eta > 1) bad(`eta must be in [0, 1], got ${eta}`);
   const tOn = requireNumber('tOn', r.tOn);

@@ -57,6 +57,47 @@ function encodeOuter(tokenizer: TokenizerPort, text: string, side: 'before' | 'a
 }
 
 /**
+ * Whether the text certainly has more than `limit` tokens, found by tokenizing line-cut pieces of it
+ * until their count, less `CUT_MARGIN` for each cut, passes the limit: text between two holes that
+ * is megabytes long is refused after a few kB instead of being tokenized whole.
+ */
+function exceedsTokens(tokenizer: TokenizerPort, text: string, limit: number): boolean {
+  const chunk = (limit + CUT_MARGIN) * CHARS_PER_TOKEN_GUESS;
+  if (text.length <= 2 * chunk) return false;
+  let count = 0;
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + chunk);
+    const line = text.lastIndexOf('\n', end - 1);
+    if (end < text.length && line >= at) end = line + 1;
+    count += tokenizer.encode(text.slice(at, end)).length - (at > 0 ? CUT_MARGIN : 0);
+    if (count > limit) return true;
+    at = end;
+  }
+  return false;
+}
+
+/**
+ * Checks every hole's size, and that the holes together fit the window, before anything of that
+ * size is allocated: `[MASK:999999999]` is refused at once instead of building a billion masks.
+ */
+function checkHoleTotal(segments: readonly Segment[], window: number, initialHoleIds: PlanOptions['initialHoleIds']): void {
+  let total = 0;
+  let h = 0;
+  for (const seg of segments) {
+    if (seg.kind !== 'hole') continue;
+    const initial = initialHoleIds?.[h++];
+    if (initial === undefined && (!Number.isSafeInteger(seg.length) || seg.length < 1)) {
+      throw new DiffusionError('bad-input', `a hole needs a whole number of tokens >= 1, got ${seg.length}`);
+    }
+    total += initial?.length ?? seg.length;
+  }
+  if (total > window) {
+    const what = h === 1 ? `the hole is ${total} tokens` : `the holes need ${total} tokens`;
+    throw new DiffusionError('hole-too-long', `Hole too long: ${what}, but the model window allows at most ${window} tokens.`);
+  }
+}
+
+/**
  * Lays segments out as one token sequence: text is encoded piece by piece, holes become runs of
  * `maskId`. Everything from the first hole to the last is kept; the context outside is cropped to
  * fit `window`, split evenly between the two sides (a side with less context leaves its share to
@@ -70,6 +111,7 @@ export function planSpans(
   opts: PlanOptions = {},
 ): SpanPlan {
   if (!Number.isInteger(window) || window < 1) throw new DiffusionError('bad-input', `window must be an integer >= 1, got ${window}`);
+  checkHoleTotal(segments, window, opts.initialHoleIds);
   const ids: number[] = [];
   const editable: number[] = [];
   const holes: { start: number; length: number }[] = [];
@@ -79,6 +121,9 @@ export function planSpans(
     if (seg.kind === 'text') {
       // Outer context keeps at most `window` tokens, so only that much of it is tokenized.
       const outer = index === 0 ? 'before' : index === lastIndex ? 'after' : undefined;
+      if (!outer && exceedsTokens(tokenizer, seg.text, window)) {
+        throw new DiffusionError('hole-too-long', `Hole too long: the holes span more than ${window} tokens (with the text between them), but the model window allows at most ${window} tokens.`);
+      }
       const textIds = outer && lastIndex > 0 ? encodeOuter(tokenizer, seg.text, outer, window) : tokenizer.encode(seg.text);
       for (const id of textIds) {
         ids.push(id);
@@ -86,11 +131,7 @@ export function planSpans(
       }
       continue;
     }
-    const initial = opts.initialHoleIds?.[holes.length];
-    const fill = initial ?? new Array<number>(seg.length).fill(maskId);
-    if (!Number.isInteger(seg.length) || seg.length < (initial ? 0 : 1)) {
-      throw new DiffusionError('bad-input', `a hole needs a whole number of tokens >= 1, got ${seg.length}`);
-    }
+    const fill = opts.initialHoleIds?.[holes.length] ?? new Array<number>(seg.length).fill(maskId);
     holes.push({ start: ids.length, length: fill.length });
     for (const id of fill) {
       ids.push(id);

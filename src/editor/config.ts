@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_SAMPLER_OPTIONS, validateSamplerOptions } from '../core/options';
+import { DEFAULT_SAMPLER_OPTIONS, MAX_STEPS, validateSamplerOptions } from '../core/options';
 import type { SamplerOptions, StrategyName } from '../core/types';
 import { DEFAULT_PRESET, PRESET_SETTINGS, type PresetSetting } from '../core/presets';
 import { EXECUTION_PROVIDERS, type ExecutionProviderSetting, type LoadSettings } from '../protocol/protocol';
@@ -86,7 +86,7 @@ export class Config {
     const d = DEFAULT_SAMPLER_OPTIONS; // equal to package.json's sampler.* defaults (test/editor/settings.test.ts)
     const options: SamplerOptions = {
       strategy: this.cfg.get<StrategyName>('sampler.strategy', d.strategy),
-      steps: this.num('sampler.steps', 1, 1024, true),
+      steps: this.num('sampler.steps', 1, MAX_STEPS, true),
       schedule: this.cfg.get('sampler.schedule', d.schedule),
       eta: this.num('sampler.eta', 0, 1),
       tOn: this.num('sampler.tOn', 0.001, 0.999),

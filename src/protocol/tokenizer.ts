@@ -14,6 +14,11 @@ function usesByteLevelDecoder(decoder: unknown): boolean {
   return d.type === 'Sequence' && Array.isArray(d.decoders) && d.decoders.some(usesByteLevelDecoder);
 }
 
+/** `to.push(...from)` without spreading: a spread of ~100k+ ids overflows the call stack. */
+function append(to: number[], from: readonly number[]): void {
+  for (const id of from) to.push(id);
+}
+
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly byteLevel: boolean;
@@ -52,10 +57,10 @@ export class TextTokenizer {
     for (const match of text.matchAll(this.addedPattern)) {
       const at = match.index ?? 0;
       // Splitting after the first character keeps the tokenizer from matching the added token.
-      for (const piece of [text.slice(last, at), match[0].slice(0, 1), match[0].slice(1)]) ids.push(...this.encodePlain(piece));
+      for (const piece of [text.slice(last, at), match[0].slice(0, 1), match[0].slice(1)]) append(ids, this.encodePlain(piece));
       last = at + match[0].length;
     }
-    ids.push(...this.encodePlain(text.slice(last)));
+    append(ids, this.encodePlain(text.slice(last)));
     return ids;
   }
 

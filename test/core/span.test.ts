@@ -97,3 +97,26 @@ test('long outer context is tokenized only near the holes, with the same plan as
     assert.ok(Math.max(...seen) < before.length / 20, `tokenized at most ${Math.max(...seen)} characters at once`);
   }
 });
+
+test('a huge hole, or holes summing past the window, is refused before any of it is allocated', () => {
+  const refusedFast = (segments: Segment[]) =>
+    assert.throws(() => planSpans(segments, chars, MASK, 512), (e: unknown) => (e as DiffusionError).code === 'hole-too-long' && /at most 512 tokens/.test((e as Error).message));
+  // 2^32 masks cannot even be allocated: only a check before allocating gives the message.
+  refusedFast([{ kind: 'text', text: 'x = ' }, { kind: 'hole', length: 2 ** 32 }]);
+  refusedFast([{ kind: 'hole', length: 300 }, { kind: 'text', text: ';' }, { kind: 'hole', length: 300 }]);
+  assert.throws(() => planSpans([{ kind: 'hole', length: Number.MAX_VALUE }], chars, MASK, 512), /whole number of tokens/);
+});
+
+test('megabytes of text between two holes are refused after tokenizing a few kB of it', () => {
+  let longest = 0;
+  const counting: TokenizerPort = { encode: (text) => ((longest = Math.max(longest, text.length)), chars.encode(text)) };
+  const between = 'x = 1\n'.repeat(250_000);
+  assert.throws(
+    () => planSpans([{ kind: 'hole', length: 3 }, { kind: 'text', text: between }, { kind: 'hole', length: 3 }], counting, MASK, 512),
+    (e: unknown) => (e as DiffusionError).code === 'hole-too-long' && /span more than 512 tokens/.test((e as Error).message),
+  );
+  assert.ok(longest < 10_000, `tokenized ${longest} characters at once`);
+  // Text between holes that fits is still laid out exactly.
+  const plan = planSpans([{ kind: 'hole', length: 1 }, { kind: 'text', text: 'ab\n'.repeat(100) }, { kind: 'hole', length: 1 }], counting, MASK, 512);
+  assert.equal(plan.ids.length, 302);
+});

@@ -48,3 +48,10 @@ test("a BERT-style post-processor's [CLS] … [SEP] are found once, not added to
   assert.deepEqual(tokenizer.sequenceSuffix, [3]);
   assert.deepEqual(tokenizer.encode('a b'), [5, 6]);
 });
+
+test('a text of ~1.5 MB around a special token encodes without overflowing the call stack', () => {
+  const tokenizer = embedded();
+  const text = 'x = 1\n'.repeat(250_000) + '[MASK]';
+  const ids = tokenizer.encode(text);
+  assert.ok(ids.length > 250_000, `${ids.length} ids`);
+});
