@@ -55,7 +55,7 @@ function acceptNext(ctx: Ctx, unit: PartUnit): Cmd {
     if (i < 0) return session.accept(editor);
     const prefix = nextPart(texts[i], unit);
     const rest = texts[i].slice(prefix.length);
-    const restTokens = rest === '' ? 0 : ctx.tokens.count(ctx.config.modelDir, rest).tokens;
+    const restTokens = rest === '' ? 0 : (await ctx.tokens.count(ctx.config.modelDir, rest)).tokens;
     return session.acceptPart(editor, i, prefix, restTokens);
   };
 }

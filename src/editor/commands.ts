@@ -101,7 +101,8 @@ async function selectionLengths(ctx: Ctx, document: vscode.TextDocument, ranges:
     return n === undefined ? undefined : ranges.map(() => n);
   }
   const modelDir = ctx.config.modelDir;
-  return ranges.map((r) => ctx.tokens.count(modelDir, document.getText().slice(r.start, r.end)).tokens);
+  const text = document.getText();
+  return Promise.all(ranges.map(async (r) => (await ctx.tokens.count(modelDir, text.slice(r.start, r.end))).tokens));
 }
 
 /** A selection of only whitespace has nothing to rewrite: say so (with the alternative) and start nothing. */
@@ -222,10 +223,12 @@ export function refineSelection(ctx: Ctx): Cmd {
     if (!ranges) return undefined;
     const text = document.getText();
     const modelDir = ctx.config.modelDir;
-    const holes: HoleSpec[] = ranges.map((r) => {
-      const initial = toLf(text.slice(r.start, r.end));
-      return { ...r, length: ctx.tokens.count(modelDir, initial).tokens, initial };
-    });
+    const holes: HoleSpec[] = await Promise.all(
+      ranges.map(async (r) => {
+        const initial = toLf(text.slice(r.start, r.end));
+        return { ...r, length: (await ctx.tokens.count(modelDir, initial)).tokens, initial };
+      }),
+    );
     const request = makeRequest(ctx, buildSegments(text, holes, CONTEXT_CHARS), ctx.config.refineStrength);
     return request && ctx.sessions.start(document, ranges, request, 'Refine Selection');
   };

@@ -5,8 +5,7 @@
  * own (src/protocol, shared on purpose): counting here needs no loaded model and no round trip, at
  * the price of one copy of @huggingface/tokenizers in dist/extension.js besides dist/worker.js's.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readModelJson } from '../host/modelFiles';
 import { TextTokenizer } from '../protocol/tokenizer';
 import { estimateTokens, toLf } from './text';
 
@@ -15,29 +14,30 @@ const MAX_EXACT_CHARS = 50_000;
 
 export class TokenCounter {
   private dir: string | undefined;
-  private tokenizer: TextTokenizer | undefined;
+  private tokenizer: Promise<TextTokenizer | undefined> | undefined;
 
-  count(modelDir: string, text: string): { tokens: number; exact: boolean } {
+  async count(modelDir: string, text: string): Promise<{ tokens: number; exact: boolean }> {
     // Far past any model window, an estimate says "too long" just as well, without blocking the
     // extension host while a multi-megabyte selection is tokenized.
     if (text.length > MAX_EXACT_CHARS) return { tokens: estimateTokens(toLf(text)), exact: false };
-    const tokenizer = this.load(modelDir);
+    const tokenizer = await this.load(modelDir);
     if (!tokenizer) return { tokens: estimateTokens(toLf(text)), exact: false };
     return { tokens: Math.max(1, tokenizer.encode(toLf(text)).length), exact: true };
   }
 
-  private load(modelDir: string): TextTokenizer | undefined {
-    if (this.dir === modelDir) return this.tokenizer;
+  /** Read asynchronously and checked first: a model folder's tokenizer.json may be a FIFO or a device. */
+  private load(modelDir: string): Promise<TextTokenizer | undefined> {
+    if (this.dir === modelDir && this.tokenizer) return this.tokenizer;
     this.dir = modelDir;
-    this.tokenizer = undefined;
-    try {
-      const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'tokenizer.json'), 'utf8'));
-      const configFile = path.join(modelDir, 'tokenizer_config.json');
-      const config = fs.existsSync(configFile) ? JSON.parse(fs.readFileSync(configFile, 'utf8')) : {};
-      this.tokenizer = new TextTokenizer(json, config);
-    } catch {
-      this.tokenizer = undefined;
-    }
+    this.tokenizer = (async () => {
+      try {
+        const json = await readModelJson(modelDir, 'tokenizer.json');
+        const config = (await readModelJson(modelDir, 'tokenizer_config.json')) ?? {};
+        return json === undefined ? undefined : new TextTokenizer(json as object, config as object);
+      } catch {
+        return undefined;
+      }
+    })();
     return this.tokenizer;
   }
 }

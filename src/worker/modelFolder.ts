@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InfillError } from '../protocol/errors';
+import { maxBytesOf, modelFileProblem } from '../protocol/modelFiles';
 
 export interface ModelConfig {
   /** From config.json `mask_token_id`; undefined when the tokenizer config's `mask_token` decides. */
@@ -33,10 +34,32 @@ export interface ModelFolder {
   onnxFile: string;
 }
 
+/**
+ * A model folder's JSON file, read by the rule in protocol/modelFiles.ts: opened without blocking
+ * (a FIFO), checked on the opened file (a regular file within its cap), then read.
+ */
 function readJson(file: string): unknown {
-  if (!fs.existsSync(file)) throw new InfillError('model-missing', `Model file missing: ${file}`);
+  let fd: number;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InfillError('model-missing', `Model file missing: ${file}`);
+    throw new InfillError('model-invalid', `${file}: ${(err as Error).message}`);
+  }
+  let text: string;
+  try {
+    const stat = fs.fstatSync(fd);
+    const problem = modelFileProblem(file, stat, maxBytesOf(path.basename(file)));
+    if (problem) throw new InfillError('model-invalid', problem);
+    const buffer = Buffer.alloc(stat.size + 1);
+    const bytesRead = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    if (bytesRead > stat.size) throw new InfillError('model-invalid', `${file} changed while it was read`);
+    text = buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw new InfillError('model-invalid', `${file} is not valid JSON: ${(err as Error).message}`);
   }
@@ -108,11 +131,12 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
 /** Which ONNX file to load: the quantized one when asked for and present, else onnx/model.onnx. */
 export function chooseOnnxFile(dir: string, quantized: boolean): string {
   const quantizedFile = path.join(dir, 'onnx', 'model_quantized.onnx');
-  if (quantized && fs.existsSync(quantizedFile)) return quantizedFile;
   const plain = path.join(dir, 'onnx', 'model.onnx');
-  if (fs.existsSync(plain)) return plain;
-  if (fs.existsSync(quantizedFile)) return quantizedFile;
-  throw new InfillError('model-missing', `Model file missing: ${plain}`);
+  const file = [...(quantized ? [quantizedFile] : []), plain, quantizedFile].find((f) => fs.existsSync(f));
+  if (file === undefined) throw new InfillError('model-missing', `Model file missing: ${plain}`);
+  // ONNX Runtime would block on a FIFO and read a device without end.
+  if (!fs.statSync(file).isFile()) throw new InfillError('model-invalid', `${file} is not a regular file`);
+  return file;
 }
 
 export function readModelFolder(dir: string, quantized: boolean): ModelFolder {

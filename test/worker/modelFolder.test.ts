@@ -1,6 +1,7 @@
 // Loading the real model, and each broken copy of it giving a clear error that names the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InfillError } from '../../src/protocol/errors';
@@ -228,4 +229,27 @@ test('checkGraph accepts attention_mask, token_type_ids and one time input, reje
     () => checkGraph('m.onnx', ['input_ids'], ['logits'], [{ name: 'input_ids', isTensor: true, type: 'float32', shape: ['b', 's'] }]),
     /input_ids is float32 \[b, s\]; expected int64/,
   );
+});
+
+test('a hostile model folder: FIFOs, /dev/zero and oversized files are refused before reading, naming the file', async () => {
+  const replace = (file: string, make: (file: string) => void) => (dir: string) => {
+    const target = path.join(dir, file);
+    fs.rmSync(target);
+    make(target);
+  };
+  const fifo = (file: string) => execFileSync('mkfifo', [file]);
+  const zero = (file: string) => fs.symlinkSync('/dev/zero', file);
+  const cases: [string, (dir: string) => void, RegExp][] = [
+    ['config.json → /dev/zero', replace('config.json', zero), /config\.json is not a regular file/],
+    ['tokenizer.json as a FIFO', replace('tokenizer.json', fifo), /tokenizer\.json is not a regular file/],
+    ['tokenizer_config.json as a FIFO', replace('tokenizer_config.json', fifo), /tokenizer_config\.json is not a regular file/],
+    ['onnx/model.onnx as a FIFO', replace('onnx/model.onnx', fifo), /model\.onnx is not a regular file/],
+    ['config.json of 2 MB', (dir) => fs.writeFileSync(path.join(dir, 'config.json'), ' '.repeat(2 * 1024 * 1024) + '{}'), /config\.json is 2097154 bytes, more than the 1048576/],
+  ];
+  for (const [what, breakIt, message] of cases) {
+    await withBrokenCopy(breakIt, (err) => {
+      assert.equal(err.code, 'model-invalid', what);
+      assert.match(err.message, message, what);
+    });
+  }
 });
