@@ -2,7 +2,7 @@
 import { DEFAULT_HOLE_LENGTH } from '../core/placeholders';
 import { DEFAULT_PRESET, PRESETS, type PresetName } from '../core/presets';
 import type { SamplerOptions, StrategyName } from '../core/types';
-import { EXECUTION_PROVIDERS, type ExecutionProviderSetting } from '../protocol/protocol';
+import { EXECUTION_PROVIDERS, MAX_SAMPLES, type ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
        diffusion-infill convert SRC OUT [--quantize none|int8|int4] [--dtype fp32|fp16]
@@ -61,7 +61,7 @@ export interface CliOptions {
 export class UsageError extends Error {}
 
 function number(flag: string, raw: string | undefined, integer: boolean): number {
-  if (raw === undefined || raw.trim() === '') throw new UsageError(`${flag} needs a value`);
+  if (raw === undefined || raw.trim() === '') throw new UsageError(`${flag}: needs a value`);
   const value = Number(raw);
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new UsageError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got '${raw}'`);
@@ -85,7 +85,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--model': {
         const dir = value();
-        if (!dir) throw new UsageError('--model needs a folder');
+        if (!dir) throw new UsageError('--model: needs a folder');
         o.modelDir = dir;
         break;
       }
@@ -97,7 +97,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
       case '--sampler': {
         const name = value();
-        if (!name) throw new UsageError('--sampler needs a name');
+        if (!name) throw new UsageError('--sampler: needs a name');
         o.sampler.strategy = name as StrategyName; // checked by the sampler's own validation
         break;
       }
@@ -109,10 +109,14 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--top-p': o.sampler.topP = number(flag, value(), false); break;
       case '--top-k': o.sampler.topK = number(flag, value(), true); break;
       case '--temperature': o.sampler.temperature = number(flag, value(), false); break;
-      case '--seed': o.seed = number(flag, value(), true); break;
+      case '--seed': {
+        o.seed = number(flag, value(), true);
+        if (!Number.isSafeInteger(o.seed)) throw new UsageError(`--seed: must be a whole number below 2^53, got ${o.seed}`);
+        break;
+      }
       case '--samples': {
         o.samples = number(flag, value(), true);
-        if (o.samples < 1) throw new UsageError(`--samples must be >= 1, got ${o.samples}`);
+        if (o.samples < 1 || o.samples > MAX_SAMPLES) throw new UsageError(`--samples: must be from 1 to ${MAX_SAMPLES}, got ${o.samples}`);
         break;
       }
       case '--hole-length': {
@@ -123,12 +127,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
       case '--max-tokens': {
         o.maxTokens = number(flag, value(), true);
-        if (o.maxTokens < 1) throw new UsageError(`--max-tokens must be >= 1, got ${o.maxTokens}`);
+        if (o.maxTokens < 1) throw new UsageError(`--max-tokens: must be >= 1, got ${o.maxTokens}`);
         break;
       }
       case '--threads': {
         o.threads = number(flag, value(), true);
-        if (o.threads < 0) throw new UsageError(`--threads must be >= 0, got ${o.threads}`);
+        if (o.threads < 0) throw new UsageError(`--threads: must be >= 0, got ${o.threads}`);
         break;
       }
       case '--provider': {
@@ -145,12 +149,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         i = argv.length;
         break;
       default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}' (see --help)`);
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`${arg}: unknown option (see --help)`);
         texts.push(arg);
     }
   }
-  if (texts.length > 1) throw new UsageError(`expected one TEXT argument, got ${texts.length} (quote the text)`);
+  if (texts.length > 1) throw new UsageError(`TEXT: expected one argument, got ${texts.length} (quote the text)`);
   if (texts.length === 1 && texts[0] !== '-') o.text = texts[0];
-  if (o.trace && !o.json) throw new UsageError('--trace needs --json');
+  if (o.trace && !o.json) throw new UsageError('--trace: needs --json');
   return o;
 }

@@ -2,30 +2,53 @@
  * `diffusion-infill`: the headless CLI. Goes through WorkerClient, the same path the editor uses.
  * Bad input is one line on stderr and a non-zero exit (2 for usage, 1 for everything else).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { DiffusionError, parsePlaceholders } from '../core';
+import { DiffusionError, eolOf, parsePlaceholders, toEol, toLf, validateSamplerOptions } from '../core';
 import { findPreset, tokensToFill } from '../core/presets';
 import type { SamplerOptions, Segment } from '../core/types';
 import { WorkerClient } from '../host/client';
 import type { FrameMessage } from '../protocol/protocol';
 import { parseArgs, USAGE, UsageError } from './args';
 import { runConvert } from './convert';
+import { guardStreams, OutputClosed, readStdin, writeOut } from './io';
 
 /** The embedded model, next to the bundle's folder (dist/../models). */
 const DEFAULT_MODEL_DIR = path.join(__dirname, '..', 'models', 'mdlm-code-small');
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js');
 
-/** The text with each hole replaced by its fill. */
-function fillText(segments: Segment[], holes: string[]): string {
+/** The text with each hole replaced by its fill, the fills in the text's own line endings. */
+function fillText(segments: Segment[], holes: string[], eol: '\n' | '\r\n'): string {
   let h = 0;
-  return segments.map((s) => (s.kind === 'text' ? s.text : holes[h++] ?? '')).join('');
+  return segments.map((s) => (s.kind === 'text' ? s.text : toEol(holes[h++] ?? '', eol))).join('');
 }
 
-/** The text's segments; a malformed placeholder is the user's to fix (exit 2). */
-function placeholderSegments(text: string, maxTokens: number): Segment[] {
+/** Core's option names as the flags that set them (a message names what the user typed). */
+const FLAGS: Record<string, string> = {
+  strategy: '--sampler',
+  steps: '--steps',
+  eta: '--eta',
+  tOn: '--t-on',
+  tOff: '--t-off',
+  alphaOn: '--alpha-on',
+  temperature: '--temperature',
+  topP: '--top-p',
+  topK: '--top-k',
+};
+
+function checkSamplerFlags(sampler: Partial<SamplerOptions>): void {
   try {
-    return parsePlaceholders(text, { defaultMaxTokens: maxTokens });
+    validateSamplerOptions({ strategy: 'remdm-loop', ...sampler } as SamplerOptions);
+  } catch (err) {
+    const message = (err as Error).message.replace(/\b(steps|eta|tOn|tOff|alphaOn|temperature|topP|topK)\b/g, (name) => FLAGS[name]);
+    if (message.startsWith('unknown strategy')) throw new UsageError(`${FLAGS.strategy}: ${message}`);
+    throw new UsageError(message.replace(/^(--[a-z-]+) (must )?/, '$1: $2'));
+  }
+}
+
+/** A core error caused by what the user typed (a placeholder, a sampler flag) is a usage error (exit 2). */
+function asUsage<T>(what: () => T): T {
+  try {
+    return what();
   } catch (err) {
     if (err instanceof DiffusionError) throw new UsageError(err.message);
     throw err;
@@ -36,13 +59,16 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'convert') return runConvert(argv.slice(1));
   const opts = parseArgs(argv);
   if (opts.help) {
-    process.stdout.write(USAGE);
+    await writeOut(USAGE);
     return 0;
   }
-  if (opts.text === undefined && process.stdin.isTTY) throw new UsageError('no TEXT given (pass it as an argument or on standard input)');
-  const text = opts.text ?? fs.readFileSync(0, 'utf8');
-  const segments = placeholderSegments(text, opts.maxTokens);
-  if (!segments.some((s) => s.kind === 'hole')) throw new UsageError('the text has no holes: write [MASK], [MASK:n] or [MASK:..n] where text should be filled in');
+  checkSamplerFlags(opts.sampler);
+  const text = opts.text ?? (await readStdin());
+  // The model reads LF; the output keeps the input's own line endings (context byte for byte).
+  const segments = asUsage(() => parsePlaceholders(text, { defaultMaxTokens: opts.maxTokens }));
+  if (!segments.some((s) => s.kind === 'hole')) throw new UsageError('TEXT: no holes: write [MASK], [MASK:n] or [MASK:..n] where text should be filled in');
+  const eol = eolOf(text);
+  const modelSegments = segments.map((s) => (s.kind === 'text' ? { ...s, text: toLf(s.text) } : s));
 
   const modelDir = path.resolve(opts.modelDir ?? DEFAULT_MODEL_DIR);
   // The editor's default: a preset for the tokens to fill (Balanced unless --preset), then the flags.
@@ -60,9 +86,9 @@ async function main(argv: string[]): Promise<number> {
       if (opts.trace) frames.push({ step: frame.step, totalSteps: frame.totalSteps, holes: frame.holes });
     };
     // Without --trace only the last frame matters; one a second keeps messaging out of the way.
-    const request = { segments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength };
+    const request = { segments: modelSegments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength };
     const done = await client.infill(request, onFrame).result;
-    const samples = done.samples.map((s) => ({ text: fillText(segments, s.holes), holes: s.holes }));
+    const samples = done.samples.map((s) => ({ text: fillText(segments, s.holes, eol), holes: s.holes.map((h) => toEol(h, eol)) }));
     if (opts.json) {
       const out = {
         model: model.name,
@@ -86,12 +112,10 @@ async function main(argv: string[]): Promise<number> {
         },
         ...(opts.trace ? { frames } : {}),
       };
-      process.stdout.write(JSON.stringify(out) + '\n');
+      await writeOut(JSON.stringify(out) + '\n');
     } else {
-      samples.forEach((s, i) => {
-        if (samples.length > 1) process.stdout.write(`--- sample ${i + 1} ---\n`);
-        process.stdout.write(s.text.endsWith('\n') ? s.text : s.text + '\n');
-      });
+      const printed = samples.map((s, i) => (samples.length > 1 ? `--- sample ${i + 1} ---${eol}` : '') + (s.text.endsWith('\n') ? s.text : s.text + eol));
+      await writeOut(printed.join(''));
     }
     return 0;
   } finally {
@@ -99,9 +123,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+guardStreams();
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
+    if (err instanceof OutputClosed) return; // the reader has all it wanted (`| head`)
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     process.stderr.write(`diffusion-infill: ${message}\n`);
     process.exitCode = err instanceof UsageError ? 2 : 1;

@@ -49,3 +49,5 @@ export {
 } from './placeholders';
 export { textLength } from './endOfText';
 export { lengthCandidates, logProbability, searchLength, LENGTH_BATCH, type LengthTrial, type LengthSearchResult } from './lengthSearch';
+export { invalidUtf8At } from './utf8';
+export { toLf, toEol, eolOf, type Eol } from './lineEndings';

@@ -2,20 +2,12 @@
  * Pure text helpers for the editor side: line endings, context windows around holes, and the
  * request's segments. No `vscode` here.
  */
+import { toLf } from '../core/lineEndings';
 import { literalText } from '../core/placeholders';
 import type { Segment } from '../core/types';
 import type { OffsetRange } from './holes';
 
-/** Models see LF text; the document may be CRLF. */
-export function toLf(text: string): string {
-  return text.replace(/\r\n/g, '\n');
-}
-
-/** The accepted text in the document's own line ending. */
-export function toEol(text: string, eol: '\n' | '\r\n'): string {
-  const lf = toLf(text);
-  return eol === '\n' ? lf : lf.replace(/\n/g, '\r\n');
-}
+export { toLf, toEol } from '../core/lineEndings';
 
 export interface HoleSpec extends OffsetRange {
   /** Tokens to generate: exactly, or at most when `upTo`. */

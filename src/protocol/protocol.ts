@@ -13,6 +13,9 @@ export type { Segment };
 export const EXECUTION_PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
 export type ExecutionProviderSetting = (typeof EXECUTION_PROVIDERS)[number];
 
+/** Most samples one request may draw in its batch. */
+export const MAX_SAMPLES = 64;
+
 export interface InfillRequest {
   /** Text and holes in document order. Context is cropped to the model's window around holes. */
   segments: Segment[];

@@ -8,10 +8,9 @@ import { withInjectedFault } from './faults';
 import { frameHoles, FrameThrottle, holeTexts } from './frames';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import type { LoadedModel } from './model';
-import type { DoneMessage, FrameMessage, InfillRequest, WorkerMemory } from '../protocol/protocol';
+import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
 
-/** Most samples one request may draw in its batch. */
-export const MAX_SAMPLES = 64;
+export { MAX_SAMPLES };
 /** Refine strength when a request has `initial` holes but names none. */
 export const DEFAULT_REFINE_STRENGTH = 0.5;
 /**
@@ -43,13 +42,14 @@ function checkRequest(request: InfillRequest): void {
   const bad = (what: string) => {
     throw new InfillError('bad-request', what);
   };
-  if (!request || !Array.isArray(request.segments)) bad('request.segments must be an array');
+  // Said in the user's words: these reach the CLI's and the editor's messages.
+  if (!request || !Array.isArray(request.segments)) bad('the text to fill is missing');
   if (!Number.isInteger(request.samples) || request.samples < 1 || request.samples > MAX_SAMPLES) {
-    bad(`request.samples must be an integer in [1, ${MAX_SAMPLES}]`);
+    bad(`samples: expected a whole number from 1 to ${MAX_SAMPLES}, got ${request.samples}`);
   }
-  if (!Number.isSafeInteger(request.seed)) bad('request.seed must be an integer');
-  if (!(request.maxFramesPerSecond >= 0)) bad('request.maxFramesPerSecond must be >= 0');
-  if (request.strength !== undefined && !(request.strength > 0 && request.strength <= 1)) bad('request.strength must be in (0, 1]');
+  if (!Number.isSafeInteger(request.seed)) bad(`seed: expected a whole number below 2^53, got ${request.seed}`);
+  if (!(request.maxFramesPerSecond >= 0)) bad(`frames per second: expected a number >= 0, got ${request.maxFramesPerSecond}`);
+  if (request.strength !== undefined && !(request.strength > 0 && request.strength <= 1)) bad(`refine strength: expected a number in (0, 1], got ${request.strength}`);
   if (request.holeLength !== undefined && request.holeLength !== 'search' && request.holeLength !== 'bound') bad("the hole length mode must be 'search' or 'bound'");
   if (!request.segments.some((s) => s.kind === 'hole')) bad('the request has no holes to fill');
 }

@@ -39,16 +39,18 @@ test('defaults: one sample, auto provider, text from stdin', () => {
 
 test('bad input is a UsageError that names the flag', () => {
   const cases: [string[], RegExp][] = [
-    [['--bogus'], /unknown option '--bogus'/],
+    [['--bogus'], /^--bogus: unknown option/],
     [['--steps', 'ten'], /--steps: expected an integer, got 'ten'/],
     [['--steps', '1.5'], /--steps: expected an integer/],
-    [['--eta'], /--eta needs a value/],
+    [['--eta'], /^--eta: needs a value/],
     [['--top-p', 'NaN'], /--top-p: expected a number/],
-    [['--samples', '0'], /--samples must be >= 1/],
+    [['--samples', '0'], /^--samples: must be from 1 to 64, got 0/],
     [['--provider', 'tpu'], /--provider: expected one of auto, cpu, cuda, dml, coreml/],
     [['--preset', 'turbo'], /--preset: expected one of fast, balanced, best, got 'turbo'/],
-    [['a', 'b'], /expected one TEXT argument, got 2/],
-    [['--trace', 'x'], /--trace needs --json/],
+    [['a', 'b'], /^TEXT: expected one argument, got 2/],
+    [['--trace', 'x'], /^--trace: needs --json/],
+    [['--samples', '65'], /^--samples: must be from 1 to 64, got 65/],
+    [['--seed', '1e300'], /^--seed: must be a whole number below 2\^53/],
     [['--hole-length', 'exact'], /--hole-length: expected search or bound, got 'exact'/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));

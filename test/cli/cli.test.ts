@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cliScript, embeddedModel } from '../worker/fixtures';
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [cliScript, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cliScript, ...args], { input, encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -64,11 +64,11 @@ test('placeholder grammar: \\[MASK stays literal without its backslash; [MASK] a
 
 test('bad input: one line on stderr and a non-zero exit', () => {
   const cases: [string[], RegExp, number][] = [
-    [['--bogus', 'x [MASK]'], /unknown option '--bogus'/, 2],
+    [['--bogus', 'x [MASK]'], /^diffusion-infill: --bogus: unknown option/, 2],
     [['--steps', 'many', 'x [MASK]'], /--steps: expected an integer/, 2],
-    [['no holes at all'], /the text has no holes/, 2],
+    [['no holes at all'], /^diffusion-infill: TEXT: no holes/, 2],
     [['--model', '/nonexistent/model', 'x [MASK]'], /Model folder not found: \/nonexistent\/model/, 1],
-    [['--sampler', 'magic', 'x [MASK]'], /unknown strategy 'magic'/, 1],
+    [['--sampler', 'magic', 'x [MASK]'], /^diffusion-infill: --sampler: unknown strategy 'magic'/, 2],
     [['x = [MASK:9999]'], /Hole too long/, 1],
     [['a = [MASK:2]\nb = [MASK:abc]'], /placeholder \[MASK:abc\] at 2:5: /, 2],
     [['[MASK:-1] [MASK:2]'], /placeholder \[MASK:-1\] at 1:1: /, 2],
@@ -76,7 +76,12 @@ test('bad input: one line on stderr and a non-zero exit', () => {
     [['[MASK:0]'], /placeholder \[MASK:0\] at 1:1: /, 2],
     [['[MASK:..0]'], /placeholder \[MASK:\.\.0\] at 1:1: /, 2],
     [['x = [MASK:12'], /placeholder \[MASK:12 at 1:5: it is not closed/, 2],
-    [['--max-tokens', '0', 'x [MASK]'], /--max-tokens must be >= 1/, 2],
+    [['--max-tokens', '0', 'x [MASK]'], /--max-tokens: must be >= 1/, 2],
+    // One bound for steps in every client, and flags named as typed (not the options' field names).
+    [['--steps', '1000000000', 'x [MASK]'], /^diffusion-infill: --steps: must be an integer in \[1, 1024\], got 1000000000$/m, 2],
+    [['--top-p', '2', 'x [MASK]'], /^diffusion-infill: --top-p: must be in \(0, 1\], got 2$/m, 2],
+    [['--seed', '1e300', 'x [MASK]'], /^diffusion-infill: --seed: must be a whole number/, 2],
+    [['--samples', '65', 'x [MASK]'], /^diffusion-infill: --samples: must be from 1 to 64/, 2],
   ];
   for (const [args, message, code] of cases) {
     const r = cli(args);
