@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cliScript, copyModel, editJson, removeDir } from '../worker/fixtures';
+import { cliScript, copyModel, removeDir } from '../worker/fixtures';
 
 const fast = `--steps 4 --provider cpu --threads 1 --seed 1`;
 const cli = `'${process.execPath}' '${cliScript}' ${fast}`;
@@ -89,7 +89,7 @@ test('input that is not UTF-8 is refused naming the byte offset; nothing is rewr
   assert.equal(r.stderr, 'diffusion-infill: standard input: not UTF-8: byte 0xe9 at offset 18 does not start a whole character\n');
 });
 
-test('hostile model folders: /dev/zero as config.json, a FIFO as tokenizer.json, a billion recommended steps', () => {
+test('hostile model folders: /dev/zero as config.json, a FIFO as tokenizer.json', () => {
   const dir = copyModel();
   try {
     fs.rmSync(path.join(dir, 'config.json'));
@@ -109,14 +109,5 @@ test('hostile model folders: /dev/zero as config.json, a FIFO as tokenizer.json,
     assert.match(r.stderr, /^diffusion-infill: .*tokenizer\.json is not a regular file\n$/);
   } finally {
     removeDir(fifo);
-  }
-  const steps = copyModel();
-  try {
-    editJson(path.join(steps, 'config.json'), (c) => (c.diffusion_infill.recommended_sampler.steps = 1_000_000_000));
-    const r = bash(`'${process.execPath}' '${cliScript}' --model '${steps}' 'x = [MASK:2]'`);
-    assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^diffusion-infill: .*config\.json: diffusion_infill\.recommended_sampler: steps must be an integer in \[1, 1024\], got 1000000000\n$/);
-  } finally {
-    removeDir(steps);
   }
 });
