@@ -8,7 +8,16 @@ import * as vscode from 'vscode';
 import type { InfillRequest } from '../protocol/protocol';
 import type { CursorAway } from './config';
 import type { OffsetRange } from './holes';
-import { Session, type RunEvent, type SessionHost } from './session';
+import { Session, type CloseReason, type RunEvent, type SessionHost } from './session';
+
+/** The selection a run collapsed, to give back when the run ends without writing. */
+interface SelectionRestore {
+  editor: vscode.TextEditor;
+  before: readonly vscode.Selection[];
+  carets: readonly vscode.Selection[];
+  version: number;
+}
+const RESTORING_REASONS = new Set<CloseReason>(['rejected', 'cancelled', 'error']);
 
 /** An event whose subscriptions are counted (the reliability tests check none leak). */
 function countedEvent<T>(emitter: vscode.EventEmitter<T>, count: (delta: number) => void): vscode.Event<T> {
@@ -30,6 +39,7 @@ function countedEvent<T>(emitter: vscode.EventEmitter<T>, count: (delta: number)
 
 export class SessionRegistry implements vscode.Disposable {
   private readonly sessions = new Map<string, Session>();
+  private readonly restoreOnClose = new WeakMap<Session, SelectionRestore>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly onDidChangeEmitter = new vscode.EventEmitter<Session>();
   private readonly onRunEventEmitter = new vscode.EventEmitter<RunEvent>();
@@ -81,7 +91,8 @@ export class SessionRegistry implements vscode.Disposable {
       ran: (e) => this.onRunEventEmitter.fire(e),
     });
     this.sessions.set(document.uri.toString(), session);
-    this.collapseSelections(document, ranges);
+    const restore = this.collapseSelections(document, ranges);
+    if (restore) this.restoreOnClose.set(session, restore);
     void session.run();
     return session;
   }
@@ -91,9 +102,10 @@ export class SessionRegistry implements vscode.Disposable {
    * of its hole (where the preview is drawn). With no selection at a hole (placeholders elsewhere),
    * the cursor goes to the first hole.
    */
-  private collapseSelections(document: vscode.TextDocument, ranges: readonly OffsetRange[]): void {
+  private collapseSelections(document: vscode.TextDocument, ranges: readonly OffsetRange[]): SelectionRestore | undefined {
     const editor = vscode.window.activeTextEditor;
-    if (editor?.document !== document || ranges.length === 0) return;
+    if (editor?.document !== document || ranges.length === 0) return undefined;
+    const before = editor.selections;
     const offsets = editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }));
     const atSelection = ranges.filter((r) => offsets.some((s) => s.start <= r.end && s.end >= r.start));
     const carets = (atSelection.length > 0 ? atSelection : ranges.slice(0, 1)).map((r) => {
@@ -102,6 +114,21 @@ export class SessionRegistry implements vscode.Disposable {
     });
     editor.selections = carets;
     editor.revealRange(carets[0], vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return { editor, before, carets, version: document.version };
+  }
+
+  /**
+   * A run that ends without writing (rejected, cancelled, failed) gives the user's selection back,
+   * so the same command can run again; only if nothing moved the cursor or changed the document.
+   */
+  private restoreSelection(session: Session): void {
+    const restore = this.restoreOnClose.get(session);
+    this.restoreOnClose.delete(session);
+    if (!restore || !RESTORING_REASONS.has(session.closeReason ?? 'accepted')) return;
+    const { editor, before, carets, version } = restore;
+    const unchanged = editor.document.version === version && editor.selections.length === carets.length &&
+      editor.selections.every((s, i) => s.isEqual(carets[i]));
+    if (unchanged && vscode.window.visibleTextEditors.includes(editor)) editor.selections = before;
   }
 
   /** With `preview.cursorAway: dismiss`, a cursor moved away from the holes dismisses the preview (nothing written). */
@@ -114,6 +141,7 @@ export class SessionRegistry implements vscode.Disposable {
 
   private changed(session: Session): void {
     const key = session.document.uri.toString();
+    if (session.phase === 'closed') this.restoreSelection(session);
     if (session.phase === 'closed' && this.sessions.get(key) === session) this.sessions.delete(key);
     this.onDidChangeEmitter.fire(session);
   }

@@ -139,6 +139,9 @@ function writeSettings(runDir, settings) {
     // UI tests read editor text from the DOM: drawn whitespace (·) would mix into it.
     'editor.renderWhitespace': 'none',
     'editor.minimap.enabled': false,
+    // The suites were written for holes of the selection's exact token count; the model-picks-the-
+    // length default has its own tests (test/core, test/worker, the CLI).
+    'diffusionInfill.length.exactSelection': true,
     ...settings,
   };
   fs.writeFileSync(path.join(runDir, 'data/User/settings.json'), JSON.stringify(all, null, 2));

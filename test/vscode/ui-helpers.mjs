@@ -113,7 +113,7 @@ export async function runCommand(page, title) {
   await openPalette(page, title);
   // Enter runs the focused (first) row: wait until that row is the command asked for.
   const first = page.locator('.quick-input-list .monaco-list-row').first();
-  await waitFor(async () => (await first.locator('.label-name').textContent())?.trim() === title, {
+  await waitFor(async () => (await first.locator('.label-name').first().textContent())?.trim() === title, {
     timeout: 15_000,
     what: `"${title}" as the first palette entry`,
   });
