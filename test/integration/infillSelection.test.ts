@@ -49,10 +49,13 @@ describe('Infill Selection', () => {
   });
 
   it('by default the model picks the length (searched within a bound from the selection); accepted text shorter or longer than the selection, one undo restores', async () => {
+    // The suites' settings force exact-length holes (test/vscode/server.mjs): this test is about the default.
+    const restoreExact = await useSettings({ 'length.exactSelection': false });
     const editor = await openEditor(SOURCE);
     const doc = editor.document;
     editor.selection = select(editor, 'total = a + b');
     const session = await runCommand(api, 'diffusionInfill.infillSelection', doc);
+    await restoreExact();
     const [choice] = session.result!.lengths!;
     assert.ok(choice.chosen >= 1 && choice.chosen <= 13, `chosen ${choice.chosen} of at most 2 x 5 tokens (at least 5 + 8)`);
     assert.ok(choice.tried.some((t) => t.length === choice.chosen));
