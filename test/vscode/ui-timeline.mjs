@@ -181,7 +181,6 @@ const tests = [
   },
   {
     name: 'a second run (Reroll) compared side by side, and the Export SVG button saves the picture',
-    skip: 'the compare view after a Reroll did not draw two grids in the final run after the session split (issue 15); to investigate',
     fn: async (session) => {
       const { page } = session;
       assert.ok(session.steps, 'needs the first test');
