@@ -47,7 +47,7 @@ const block = [
   '',
   '### Ten infill examples from the CLI',
   '',
-  `Command: \`node dist/cli.js --seed SEED 'TEXT'\` (the model's recommended sampler,`,
+  `Command: \`node dist/cli.js --seed SEED 'TEXT'\` (the CLI's default sampler: the Balanced preset,`,
   `${examples[0].sampler}, ${examples[0].steps} steps).`,
   '',
   ...examples.flatMap((e) => [`**seed ${e.seed}**`, fence(e.text), `→ ${e.fill.map((f) => '`' + JSON.stringify(f).slice(1, -1) + '`').join(', ')}`, '']),
