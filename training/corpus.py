@@ -145,8 +145,9 @@ def main(out_dir: Path, extra: bool = True):
                             licence=licence, root=shown(root), files=len(texts), chars=sum(map(len, texts))))
     parts = {}
     for domain, (root, suffixes, exclude) in DOMAINS.items():
-        held = [p for p in collect(root, suffixes, exclude) if held_out(os.path.relpath(p, root))]
-        own = [p for p in collect(root, suffixes, exclude) if not held_out(os.path.relpath(p, root))]
+        paths = list(collect(root, suffixes, exclude))
+        held = [p for p in paths if held_out(os.path.relpath(p, root))]
+        own = [p for p in paths if not held_out(os.path.relpath(p, root))]
         package = {"python": "debian:python3.11", "typescript": "npm:typescript", "pydocs": "debian:python3.11-doc"}[domain]
         licence = {"python": "PSF-2.0", "typescript": "Apache-2.0", "pydocs": "PSF-2.0"}[domain]
         for split, paths in (("heldout", held), ("train", own)):

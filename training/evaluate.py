@@ -29,8 +29,7 @@ import torch.nn.functional as F
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from export import load_checkpoint  # noqa: E402
-from model import DiffusionLM  # noqa: E402
-from onnx_weights import config_from_folder, weights_from_onnx  # noqa: E402
+from onnx_weights import model_from_folder  # noqa: E402
 
 DOMAINS = ("python", "typescript", "pydocs")
 # Out-of-distribution sets (never trained on: corpus.py writes them to data/ood/) and the train
@@ -118,8 +117,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.checkpoint.is_dir():  # an exported model folder: its fp32 graph's weights
-        model = DiffusionLM(config_from_folder(args.checkpoint))
-        model.load_state_dict(weights_from_onnx(args.checkpoint / "onnx" / "model.onnx", model))
+        model = model_from_folder(args.checkpoint)
         info = json.loads((args.checkpoint / "config.json").read_text()).get("diffusion_infill", {})
         state = dict(step=info.get("trained_steps"), tokens=info.get("trained_tokens"), seconds=info.get("train_seconds", 0))
     else:

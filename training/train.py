@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import DiffusionLM, ModelConfig  # noqa: E402
-from onnx_weights import config_from_folder, weights_from_onnx  # noqa: E402
+from onnx_weights import model_from_folder  # noqa: E402
 
 PRESETS = {
     # What the committed model was trained with (2 CPU cores).
@@ -147,9 +147,7 @@ def grown_weights(folder: Path, model: DiffusionLM) -> dict:
     """The weights of an exported model folder, with any blocks `model` has beyond the folder's
     appended as identities (conv, attention output and MLP output zeroed), so the grown model starts
     as exactly the folder's function."""
-    small = DiffusionLM(config_from_folder(folder))
-    small.load_state_dict(weights_from_onnx(folder / "onnx" / "model.onnx", small))
-    theirs, ours = small.state_dict(), model.state_dict()
+    theirs, ours = model_from_folder(folder).state_dict(), model.state_dict()
     extra = [k for k in ours if k not in theirs]
     misfit = [k for k in ours if k in theirs and theirs[k].shape != ours[k].shape] + \
         [k for k in extra if not k.startswith("blocks.")]

@@ -30,7 +30,7 @@ log() { echo "[train.sh] $*"; }
 #    change every token id).
 TOKENIZER="${TOKENIZER:-$ROOT/models/mdlm-code-small}"
 mkdir -p runs/tokenizer
-cp "$TOKENIZER/tokenizer.json" "$TOKENIZER/tokenizer_config.json" runs/tokenizer/ 2>/dev/null || true
+cp "$TOKENIZER/tokenizer.json" "$TOKENIZER/tokenizer_config.json" runs/tokenizer/
 for set in data:"" data-stage1:--no-extra; do
   dir="${set%%:*}" flag="${set#*:}"
   if [ ! -f "$dir/manifest.json" ]; then
