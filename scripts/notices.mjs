@@ -2,12 +2,15 @@
 //   - npm packages esbuild bundles into dist/ (read from its metafile), and the ones shipped as they
 //     are (onnxruntime-node, onnxruntime-common), each with its licence text from the package;
 //   - the native libraries inside onnxruntime-node's per-platform folders;
-//   - the embedded model and the licences of its training text (the model card's data table).
-//   node scripts/notices.mjs [--check]   (--check: exit 1 when the file is not up to date)
+//   - the embedded model and its training text: the sources its card names, each with package,
+//     version and licence from the training data manifest (training/manifest.json).
+//   node scripts/notices.mjs [--check] [--manifest FILE]
+// --check: exit 1 when the file is not up to date; --manifest: another training data manifest (tests).
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { shippedBinaries, vsixTargets } from './package.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +18,7 @@ const OUTPUT = path.join(repoRoot, 'THIRD_PARTY_NOTICES.md');
 const ENTRIES = ['src/editor/extension.ts', 'src/worker/worker.ts', 'src/cli/main.ts'];
 const SHIPPED_AS_IS = ['onnxruntime-node', 'onnxruntime-common'];
 const MODEL = 'models/mdlm-code-small';
+const MANIFEST = 'training/manifest.json';
 
 // ONNX Runtime's npm packages carry no licence file; this is its repository's LICENSE.
 const ONNX_RUNTIME_LICENSE = `MIT License
@@ -86,27 +90,59 @@ function nativeSection() {
   return `| .vsix | file | origin and licence |\n|---|---|---|\n${rows.join('\n')}\n`;
 }
 
-function modelSection() {
+/**
+ * The sources the embedded model was trained on, from the training data manifest (package, version,
+ * licence per source). Which ones: the sources its card's "Training data" table names, plus every
+ * training-only source when the card says it used them ("Training-only text", a stage-2 card).
+ * A source the card names that the manifest lacks, or whose licence or version disagrees, stops the run.
+ */
+function trainedSources(card, manifest) {
+  const data = card.split(/^## Training data\s*$/m)[1]?.split(/^## /m)[0];
+  const rows = data?.split('\n').filter((line) => line.startsWith('|')).slice(2) ?? [];
+  if (!rows.length) throw new Error(`${MODEL}/README.md: no "Training data" table`);
+  const train = manifest.filter((s) => s.split === 'train');
+  const named = rows.map((row) => {
+    const [domain, , from, licence] = row.split('|').slice(1).map((c) => c.trim());
+    const match = from.match(/^(Debian|npm) `([^`]+)`(?:\s+(\S+))?$/);
+    if (!match) throw new Error(`${MODEL}/README.md: training source "${from}" is not "Debian \`name\`" or "npm \`name\` version"`);
+    const id = `${match[1].toLowerCase()}:${match[2]}`;
+    const sources = train.filter((s) => s.package === id && s.domain === domain);
+    if (!sources.length) throw new Error(`${MANIFEST}: no training source ${id} (${domain}), which ${MODEL}/README.md names`);
+    for (const s of sources) {
+      if (match[3] && s.version !== match[3]) throw new Error(`${MANIFEST}: ${id} is version ${s.version}, ${MODEL}/README.md says ${match[3]}`);
+      if (!licence.startsWith(s.licence)) throw new Error(`${MANIFEST}: ${id} is licensed ${s.licence}, ${MODEL}/README.md says ${licence}`);
+    }
+    return sources;
+  }).flat();
+  const extra = /^Training-only text/m.test(data) ? train.filter((s) => !named.includes(s)) : [];
+  return [...named, ...extra];
+}
+
+function modelSection(manifestFile) {
   const card = fs.readFileSync(path.join(repoRoot, MODEL, 'README.md'), 'utf8');
   const licence = card.match(/^license:\s*(\S+)/m)?.[1];
-  const data = card.split(/^## Training data\s*$/m)[1]?.split(/^## /m)[0];
-  const table = data?.split('\n').filter((line) => line.startsWith('|')).join('\n');
-  if (!licence || !table) throw new Error(`${MODEL}/README.md: no licence or no "Training data" table`);
+  if (!licence) throw new Error(`${MODEL}/README.md: no licence in its front matter`);
+  const sources = trainedSources(card, JSON.parse(fs.readFileSync(manifestFile, 'utf8')));
+  const rows = sources.map((s) => `| ${s.domain} | \`${s.package}\` | ${s.version} | ${s.licence} |`);
   return `The embedded model \`${MODEL}\` (weights, tokenizer and configuration) was trained for this project and is
-licensed ${licence.toUpperCase()} like the extension. It was trained on the text below (from its model card,
-\`${MODEL}/README.md\`); outputs may reproduce parts of it, which stay under their own licences.
+licensed ${licence.toUpperCase()} like the extension. It was trained on the text below: the sources
+its model card names (\`${MODEL}/README.md\`), each with its package, version and licence from
+the training data manifest (\`${MANIFEST}\`). Outputs may reproduce parts of it, which stay under
+their own licences.
 
-${table}
+| domain | package | version | licence |
+|---|---|---|---|
+${rows.join('\n')}
 `;
 }
 
-async function notices() {
+async function notices(manifestFile) {
   const packages = await bundledPackages();
   return `# Third-party notices
 
 Diffusion Infill is MIT-licensed (LICENSE). Each .vsix also carries the work of others, listed here
 with its licence. Generated by \`node scripts/notices.mjs\` from the bundled dependencies, the native
-files of onnxruntime-node and the embedded model's card: do not edit by hand.
+files of onnxruntime-node, the embedded model's card and its training data manifest: do not edit by hand.
 
 ## npm packages
 
@@ -116,11 +152,18 @@ ${packages.map(packageSection).join('\n')}
 ${nativeSection()}
 ## The embedded model and its training text
 
-${modelSection()}`;
+${modelSection(manifestFile)}`;
 }
 
-const text = await notices();
-if (process.argv.includes('--check')) {
+const { values: options } = parseArgs({ options: { check: { type: 'boolean', default: false }, manifest: { type: 'string', default: path.join(repoRoot, MANIFEST) } } });
+let text;
+try {
+  text = await notices(path.resolve(options.manifest));
+} catch (error) {
+  console.error(`notices: ${error.message}`);
+  process.exit(1);
+}
+if (options.check) {
   const current = fs.existsSync(OUTPUT) ? fs.readFileSync(OUTPUT, 'utf8') : '';
   if (current !== text) {
     console.error('THIRD_PARTY_NOTICES.md is not up to date: run node scripts/notices.mjs');
