@@ -34,7 +34,7 @@ Options:
   --threads N         intra-op threads (default: the runtime's choice)
   --quantized         use onnx/model_quantized.onnx when present
   --json              print one JSON object (texts, holes, timings)
-  --trace             with --json: include every frame
+  --trace             with --json: include every frame (of the first sample)
   --help              this text
 `;
 

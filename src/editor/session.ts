@@ -196,8 +196,7 @@ export class Session {
     if (this.phase !== 'running' || frame.id !== this.runId) return;
     this.lastFrame = frame;
     this.framesSeen++;
-    const sample = frame.holes[0] ?? [];
-    this.liveHoles().forEach((hole, k) => (hole.tokens = sample[k] ?? hole.tokens));
+    this.liveHoles().forEach((hole, k) => (hole.tokens = frame.holes[k] ?? hole.tokens));
     this.host.ran({ kind: 'frame', session: this, runId: frame.id, frame });
     this.host.changed(this);
   }

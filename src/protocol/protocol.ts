@@ -3,7 +3,7 @@
  * owns the model. Every request carries an `id`; every reply names the request it answers.
  *
  * host → worker: load, infill, cancel, dispose
- * worker → host: ready, frame, done, error
+ * worker → host: ready, frame (the drawn sample), done (every sample), error
  */
 import type { SamplerOptions, Segment, TokenState } from '../core/types';
 
@@ -126,17 +126,25 @@ export interface TokenView {
   confidence: number;
 }
 
-/** Sent by the worker: one step of request `id` (throttled; the last one is always sent). */
+/** Each hole's text as drawn: its views joined (masked views are empty). */
+export function holeTexts(holes: readonly (readonly TokenView[])[]): string[] {
+  return holes.map((views) => views.map((v) => v.text).join(''));
+}
+
+/**
+ * Sent by the worker: one step of request `id` (throttled; the last one is always sent). It carries
+ * what is drawn, the first sample; every sample's text comes once, in `done`.
+ */
 export interface FrameMessage {
   type: 'frame';
   id: number;
   step: number;
   totalSteps: number;
   /**
-   * [sample][hole] → tokens of that hole. A masked position is a view of its own with text '' (the
-   * editor draws its own placeholder); tokens that share one UTF-8 character form one view.
+   * [hole] → tokens of that hole in the first sample. A masked position is a view of its own with
+   * text '' (the editor draws its own placeholder); tokens that share one UTF-8 character form one view.
    */
-  holes: TokenView[][][];
+  holes: TokenView[][];
   /** The length search's choices, when holes were sized by one (the same on every frame of a run). */
   lengths?: HoleLengthReport[];
   /** When the worker posted it: ms since the epoch (performance.timeOrigin + performance.now()), to measure messaging latency. */
@@ -167,11 +175,11 @@ export interface WorkerMemory {
   maxRss: number;
 }
 
-/** Sent by the worker: request `id` finished. The texts equal what the last frame showed. */
+/** Sent by the worker: request `id` finished. Sample 0's texts equal what the last frame showed. */
 export interface DoneMessage {
   type: 'done';
   id: number;
-  /** [sample] → each hole's text, in order. */
+  /** [sample] → each hole's text, in order: every sample, the only place the others are sent. */
   samples: { holes: string[] }[];
   steps: number;
   /** Model calls, the length search's included. */

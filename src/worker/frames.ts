@@ -1,11 +1,11 @@
 /**
- * Turns core Frames into what the editor draws (per sample, per hole, whole-character pieces) and
- * decides which frames are worth a message.
+ * Turns core Frames into what the editor draws (the first sample's holes, whole-character pieces),
+ * every sample's texts for the end of a run, and decides which frames are worth a message.
  */
 import { textLength } from '../core/endOfText';
 import { TokenState, type Frame } from '../core/types';
 import { groupPieces, type TokenBytesSource } from './pieces';
-import type { TokenView } from '../protocol/protocol';
+import { holeTexts, type TokenView } from '../protocol/protocol';
 
 export interface HoleSpan {
   start: number;
@@ -13,42 +13,43 @@ export interface HoleSpan {
 }
 
 /**
- * [sample][hole] → pieces of that hole, as drawn. A hole's text ends at its first end token
+ * [hole] → pieces of that hole in sample `b`, as drawn. A hole's text ends at its first end token
  * (`endIds`): the positions from there on are not drawn, so the preview shrinks as end tokens settle.
  */
-export function frameHoles(
+export function sampleHoles(
+  frame: Frame,
+  b: number,
+  holes: readonly HoleSpan[],
+  maskId: number,
+  tokens: TokenBytesSource,
+  endIds: ReadonlySet<number> = new Set(),
+): TokenView[][] {
+  const row = b * frame.length;
+  return holes.map((hole) => {
+    const from = row + hole.start;
+    const ids = frame.ids.subarray(from, from + textLength(frame.ids, from, hole.length, endIds));
+    return groupPieces(ids, maskId, tokens).map((piece): TokenView => {
+      if (piece.masked) return { text: '', state: frame.state[from + piece.start] as TokenState, confidence: 0 };
+      let state = TokenState.Settled;
+      let confidence = 1;
+      for (let i = from + piece.start; i < from + piece.end; i++) {
+        if (frame.state[i] === TokenState.Decoded) state = TokenState.Decoded;
+        confidence = Math.min(confidence, frame.confidence[i]);
+      }
+      return { text: piece.text, state, confidence };
+    });
+  });
+}
+
+/** Each sample's hole texts in `frame`: the pieces joined, exactly as `sampleHoles` draws them. */
+export function sampleTexts(
   frame: Frame,
   holes: readonly HoleSpan[],
   maskId: number,
   tokens: TokenBytesSource,
   endIds: ReadonlySet<number> = new Set(),
-): TokenView[][][] {
-  const out: TokenView[][][] = [];
-  for (let b = 0; b < frame.batch; b++) {
-    const row = b * frame.length;
-    out.push(
-      holes.map((hole) => {
-        const from = row + hole.start;
-        const ids = frame.ids.subarray(from, from + textLength(frame.ids, from, hole.length, endIds));
-        return groupPieces(ids, maskId, tokens).map((piece): TokenView => {
-          if (piece.masked) return { text: '', state: frame.state[from + piece.start] as TokenState, confidence: 0 };
-          let state = TokenState.Settled;
-          let confidence = 1;
-          for (let i = from + piece.start; i < from + piece.end; i++) {
-            if (frame.state[i] === TokenState.Decoded) state = TokenState.Decoded;
-            confidence = Math.min(confidence, frame.confidence[i]);
-          }
-          return { text: piece.text, state, confidence };
-        });
-      }),
-    );
-  }
-  return out;
-}
-
-/** Each hole's text as a frame shows it: the pieces joined (masked pieces are empty). */
-export function holeTexts(holes: TokenView[][][]): { holes: string[] }[] {
-  return holes.map((sample) => ({ holes: sample.map((views) => views.map((v) => v.text).join('')) }));
+): { holes: string[] }[] {
+  return Array.from({ length: frame.batch }, (_, b) => ({ holes: holeTexts(sampleHoles(frame, b, holes, maskId, tokens, endIds)) }));
 }
 
 /**

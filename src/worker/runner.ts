@@ -1,11 +1,12 @@
 /**
  * Runs one InfillRequest on a loaded model: plan the spans, seed refine holes, run core's sampler,
- * and stream throttled frames. The `done` texts are exactly what the last frame showed.
+ * and stream throttled frames of the first sample. `done` has every sample's texts, sample 0's
+ * exactly what the last frame showed.
  */
 import { createRng, planSpans, sample, type Frame, type Rng, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { withInjectedFault } from './faults';
-import { frameHoles, FrameThrottle, holeTexts } from './frames';
+import { FrameThrottle, sampleHoles, sampleTexts } from './frames';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
@@ -128,13 +129,13 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const throttle = new FrameThrottle(request.maxFramesPerSecond);
   let messagingMs = 0;
   let firstFrameMs = 0;
-  let lastShown: ReturnType<typeof frameHoles> | undefined;
+  let lastShown: Frame | undefined;
   let pending: Frame | undefined;
   const post = (frame: Frame) => {
     const t0 = performance.now();
-    const holes = frameHoles(frame, plan.holes, info.maskId, tokenizer, endIds);
+    const holes = sampleHoles(frame, 0, plan.holes, info.maskId, tokenizer, endIds);
     control.postFrame({ type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() });
-    lastShown = holes;
+    lastShown = frame;
     pending = undefined;
     const t1 = performance.now();
     messagingMs += t1 - t0;
@@ -161,7 +162,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   return {
     type: 'done',
     id,
-    samples: holeTexts(lastShown),
+    samples: sampleTexts(lastShown, plan.holes, info.maskId, tokenizer, endIds),
     steps: result.steps,
     forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0),
     ...(lengths ? { lengths } : {}),

@@ -41,7 +41,7 @@ test('same seed, same output; --trace adds every frame', () => {
   assert.deepEqual(b.samples, a.samples);
   assert.equal(b.frames.length, b.steps);
   const last = b.frames.at(-1);
-  assert.equal(last.holes[0][0].map((v: { text: string }) => v.text).join(''), b.samples[0].holes[0]);
+  assert.equal(last.holes[0].map((v: { text: string }) => v.text).join(''), b.samples[0].holes[0]);
 });
 
 test('plain output is the filled text; text can come from stdin; --model picks the folder', () => {

@@ -31,7 +31,7 @@ describe('Infill Selection', () => {
     assert.ok((session.lastFrame?.totalSteps ?? 0) >= 8, 'steps setting not used');
     assert.equal(doc.getText(), SOURCE, 'the document changed before accept');
     const [text] = resultTexts(session);
-    const last = session.lastFrame!.holes[0][0].map((t) => t.text).join('');
+    const last = session.lastFrame!.holes[0].map((t) => t.text).join('');
     assert.equal(text, last, 'the result is not what the last frame showed');
 
     assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);

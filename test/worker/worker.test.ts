@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { parsePlaceholders } from '../../src/core';
 import { WorkerClient } from '../../src/host/client';
 import type { InfillError } from '../../src/protocol/errors';
-import type { FrameMessage, InfillRequest } from '../../src/protocol/protocol';
+import { holeTexts, type FrameMessage, type InfillRequest } from '../../src/protocol/protocol';
 import { TokenState } from '../../src/core/types';
 import { copyModel, embeddedModel, removeDir, workerScript } from './fixtures';
 
@@ -26,14 +26,14 @@ function request(text: string, overrides: Partial<InfillRequest> = {}): InfillRe
 }
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: InfillError) => e.code);
-const joined = (frame: FrameMessage) => frame.holes.map((sample) => sample.map((hole) => hole.map((v) => v.text).join('')));
+const joined = (frame: FrameMessage) => holeTexts(frame.holes);
 
 test('infill before any load is not-loaded; a missing model is model-missing', async () => {
   assert.equal(await codeOf(client.infill(request('x = [MASK:4]')).result), 'not-loaded');
   assert.equal(await codeOf(client.load({ ...load, modelDir: '/nonexistent/model' })), 'model-missing');
 });
 
-test('load reports the model; frames stream per sample and hole; done equals the last frame', async () => {
+test('load reports the model; frames carry the drawn (first) sample per hole; done has every sample, the first as the last frame', async () => {
   const info = await client.load(load);
   assert.equal(info.name, 'mdlm-code-small');
   assert.equal(info.executionProvider, 'cpu');
@@ -49,10 +49,16 @@ test('load reports the model; frames stream per sample and hole; done equals the
   frames.forEach((f, i) => assert.equal(f.step, i + 1));
   const last = frames.at(-1)!;
   assert.equal(last.step, last.totalSteps);
-  assert.deepEqual(joined(last), done.samples.map((s) => s.holes));
+  // A frame's payload is one sample: [hole] → views, never the other samples.
+  for (const f of frames) {
+    assert.equal(f.holes.length, 2);
+    for (const views of f.holes) assert.ok(views.every((v) => typeof v.text === 'string' && typeof v.state === 'number'));
+  }
+  assert.deepEqual(joined(last), done.samples[0].holes);
+  assert.ok(new Set(done.samples.map((s) => JSON.stringify(s.holes))).size > 1, 'the other samples differ and come only in done');
   // The first frame still shows masks; the last one none.
-  assert.ok(frames[0].holes[0][0].some((v) => v.state === TokenState.Masked));
-  assert.ok(last.holes.flat(2).every((v) => v.state !== TokenState.Masked && v.state !== TokenState.Remasked));
+  assert.ok(frames[0].holes[0].some((v) => v.state === TokenState.Masked));
+  assert.ok(last.holes.flat().every((v) => v.state !== TokenState.Masked && v.state !== TokenState.Remasked));
   assert.ok(done.forwardCalls >= 1 && done.forwardCalls <= done.steps);
   const t = done.timings;
   assert.ok(t.forwardMs > 0 && t.totalMs >= t.forwardMs && t.firstFrameMs > 0 && t.messagingMs >= 0);
@@ -78,7 +84,7 @@ test('throttled frames: few messages, the last frame always sent, done equals it
   assert.ok(frames.length < done.steps);
   assert.equal(frames[0].step, 1);
   assert.equal(frames.at(-1)!.step, frames.at(-1)!.totalSteps);
-  assert.deepEqual(joined(frames.at(-1)!), done.samples.map((s) => s.holes));
+  assert.deepEqual(joined(frames.at(-1)!), done.samples[0].holes);
 });
 
 test('cancel mid-run stops it before the next model call', async () => {
@@ -193,7 +199,7 @@ test('a hole whose length the model picks is sized by the length search first; b
   assert.ok(done.timings.lengthSearchMs! > 0);
   assert.ok(frames.every((f) => f.lengths?.[0].chosen === choice.chosen), 'every frame says which lengths were tried');
   // The sampled hole has the chosen length: its masked first frame has that many positions at most.
-  assert.ok(frames[0].holes[0][0].length <= choice.chosen);
+  assert.ok(frames[0].holes[0].length <= choice.chosen);
   const bound = await client.infill(request(text, { holeLength: 'bound' })).result;
   assert.equal(bound.lengths, undefined);
   const exact = await client.infill(request('def add(a, b):\n    return [MASK:3]\n')).result;

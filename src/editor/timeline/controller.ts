@@ -96,7 +96,7 @@ export class TimelineController implements vscode.Disposable {
         this.forgetDroppedRuns();
       }
       const { frame } = event;
-      if (run.status === 'running') this.recorder.record(run, frame.step, frame.totalSteps, frame.holes[0] ?? [], frame.lengths);
+      if (run.status === 'running') this.recorder.record(run, frame.step, frame.totalSteps, frame.holes, frame.lengths);
     } else {
       const run = this.recorder.byRequest(event.runId);
       if (run) event.kind === 'done' ? this.recorder.finish(run, 'done') : this.recorder.finish(run, 'stopped', event.reason);

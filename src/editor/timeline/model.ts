@@ -9,7 +9,7 @@
  * marked as such (never invented).
  */
 import { TokenState } from '../../core/types';
-import type { HoleLengthReport, TokenView } from '../../protocol/protocol';
+import { holeTexts, type HoleLengthReport, type TokenView } from '../../protocol/protocol';
 
 /** What a run was asked to do (shown in the panel and the exported picture). */
 export interface RunMeta {
@@ -137,9 +137,7 @@ export function stepStats(run: TimelineRun): StepStats[] {
 }
 
 /** Each hole's text at a frame (masked views are empty). */
-export function holeTexts(holes: StepHoles): string[] {
-  return holes.map((views) => views.map((v) => v.text).join(''));
-}
+export { holeTexts };
 
 /** A one-line description of a run, for pickers and headers. */
 export function runTitle(run: TimelineRun): string {
