@@ -27,6 +27,8 @@ Options:
   --seed N            random seed (default: random; printed with --json)
   --samples K         K independent samples in one batch (default 1)
   --max-tokens N      bound for a [MASK] written without a length (default 16)
+  --instruction TEXT  an instruct model (one with a chat template) answers TEXT; the answer
+                      is the positional TEXT's holes (default: one [MASK])
   --hole-length M     how [MASK] and [MASK:..n] get their length: search (score a few
                       lengths first, default) or bound (sample at the bound); either way
                       the text ends at the model's first end token
@@ -56,6 +58,8 @@ export interface CliOptions {
   json: boolean;
   trace: boolean;
   text?: string;
+  /** For an instruct model: the user's message, put in the model's chat template. */
+  instruction?: string;
 }
 
 export class UsageError extends Error {}
@@ -139,6 +143,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const p = value();
         if (!EXECUTION_PROVIDERS.includes(p as ExecutionProviderSetting)) throw new UsageError(`--provider: expected one of ${EXECUTION_PROVIDERS.join(', ')}, got '${p ?? ''}'`);
         o.provider = p as ExecutionProviderSetting;
+        break;
+      }
+      case '--instruction': {
+        const text = value();
+        if (text === undefined || text.trim() === '') throw new UsageError('--instruction: needs the text of the instruction');
+        o.instruction = text;
         break;
       }
       case '--quantized': o.quantized = true; break;

@@ -63,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   checkSamplerFlags(opts.sampler);
-  const text = opts.text ?? (await readStdin());
+  // With an instruction the answer's shape is TEXT's holes; without TEXT, one free-length hole.
+  const text = opts.text ?? (opts.instruction !== undefined ? '[MASK]' : await readStdin());
   // The model reads LF; the output keeps the input's own line endings (context byte for byte).
   const segments = asUsage(() => parsePlaceholders(text, { defaultMaxTokens: opts.maxTokens }));
   if (!segments.some((s) => s.kind === 'hole')) throw new UsageError('TEXT: no holes: write [MASK], [MASK:n] or [MASK:..n] where text should be filled in');
@@ -86,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
       if (opts.trace) frames.push({ step: frame.step, totalSteps: frame.totalSteps, holes: frame.holes });
     };
     // Without --trace only the last frame matters; one a second keeps messaging out of the way.
-    const request = { segments: modelSegments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength };
+    const request = { segments: modelSegments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength, instruction: opts.instruction };
     const done = await client.infill(request, onFrame).result;
     const samples = done.samples.map((s) => ({ text: fillText(segments, s.holes, eol), holes: s.holes.map((h) => toEol(h, eol)) }));
     if (opts.json) {

@@ -4,6 +4,13 @@ import type { Segment } from './types';
 /** What span planning needs from a tokenizer: ids for a piece of text, without special tokens. */
 export interface TokenizerPort {
   encode(text: string): number[];
+  /** Ids for markup, where special-token spellings are those tokens (see Segment `markup`). */
+  encodeMarkup?(text: string): number[];
+}
+
+function encodeMarkup(tokenizer: TokenizerPort, text: string): number[] {
+  if (!tokenizer.encodeMarkup) throw new DiffusionError('bad-input', 'this tokenizer cannot encode markup segments');
+  return tokenizer.encodeMarkup(text);
 }
 
 export interface SpanPlan {
@@ -124,7 +131,11 @@ export function planSpans(
       if (!outer && exceedsTokens(tokenizer, seg.text, window)) {
         throw new DiffusionError('hole-too-long', `Hole too long: the holes span more than ${window} tokens (with the text between them), but the model window allows at most ${window} tokens.`);
       }
-      const textIds = outer && lastIndex > 0 ? encodeOuter(tokenizer, seg.text, outer, window) : tokenizer.encode(seg.text);
+      const textIds = seg.markup
+        ? encodeMarkup(tokenizer, seg.text)
+        : outer && lastIndex > 0
+          ? encodeOuter(tokenizer, seg.text, outer, window)
+          : tokenizer.encode(seg.text);
       for (const id of textIds) {
         ids.push(id);
         editable.push(0);

@@ -115,7 +115,15 @@ export interface Frame {
 
 /** A piece of the text the model sees: literal context, or a hole to fill. */
 export type Segment =
-  | { kind: 'text'; text: string }
+  | {
+      kind: 'text';
+      text: string;
+      /**
+       * Markup (a chat template's own text): spellings of special tokens in it are those tokens.
+       * Never set on the user's text, where "<|im_end|>" stays characters.
+       */
+      markup?: true;
+    }
   | {
       kind: 'hole';
       /** Tokens to generate: exactly this many, or at most this many when `upTo`. */

@@ -27,6 +27,7 @@ export const COMMANDS = {
   infillSelection: { gate: 'start', palette: EDITABLE },
   infillPlaceholders: { gate: 'start', palette: EDITABLE },
   generate: { gate: 'start', palette: EDITABLE },
+  instruct: { gate: 'start', palette: EDITABLE },
   refineSelection: { gate: 'start', palette: EDITABLE },
   accept: { gate: 'preview', palette: PREVIEW },
   reject: { gate: 'always', palette: PREVIEW_OR_RUN },

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { InfillRequest } from '../protocol/protocol';
+import type { InfillRequest, ModelInfo } from '../protocol/protocol';
 import type { Ctx } from './ctx';
 import { LENGTH_CHOICES, parseTokens } from './lengthChoices';
 import type { OffsetRange } from './holes';
@@ -173,12 +173,27 @@ export function infillPlaceholders(ctx: Ctx): Cmd {
 }
 
 /** A prompt from a quick pick that offers earlier prompts; what is typed becomes the first item. */
-async function askPrompt(ctx: Ctx): Promise<string | undefined> {
+/** How the typed text is used: continued by a base model, or answered by an instruct model. */
+interface PromptKind {
+  title: string;
+  placeholder: string;
+}
+
+const CONTINUE_PROMPT: PromptKind = {
+  // A base model continues text; it does not follow instructions: the title says so.
+  title: 'Continue from Text: the model continues what you type here (not an instruction)',
+  placeholder: 'Text to continue (not inserted); empty: the document before the cursor',
+};
+
+function instructionPrompt(model: ModelInfo): PromptKind {
+  return { title: `Generate from Instruction: ${model.name} answers at the cursor`, placeholder: 'What to write, e.g. "a function that reverses a string"' };
+}
+
+async function askPrompt(ctx: Ctx, kind: PromptKind): Promise<string | undefined> {
   const history = ctx.extension.globalState.get<string[]>(PROMPT_HISTORY_KEY, []);
   const pick = vscode.window.createQuickPick();
-  // A base model continues text; it does not follow instructions: the title says so.
-  pick.title = 'Continue from Text: the model continues what you type here (not an instruction)';
-  pick.placeholder = 'Text to continue (not inserted); empty: the document before the cursor';
+  pick.title = kind.title;
+  pick.placeholder = kind.placeholder;
   const historyItems = history.map((label) => ({ label }));
   pick.items = historyItems;
   pick.onDidChangeValue((v) => (pick.items = v ? [{ label: v }, ...historyItems.filter((i) => i.label !== v)] : historyItems));
@@ -201,7 +216,7 @@ export function generate(ctx: Ctx): Cmd {
   return async (args?: { prompt?: string; length?: number }): Promise<Session | undefined> => {
     const editor = writableEditor();
     if (!editor) return undefined;
-    const prompt = args?.prompt ?? (await askPrompt(ctx));
+    const prompt = args?.prompt ?? (await askPrompt(ctx, CONTINUE_PROMPT));
     if (prompt === undefined) return undefined;
     const length = args?.length ?? (await askLength(ctx.config.fixedLength));
     if (length === undefined) return undefined;
@@ -211,6 +226,37 @@ export function generate(ctx: Ctx): Cmd {
     // The prompt is context right before the hole: the model continues it; only the result is inserted.
     const request = makeRequest(ctx, buildSegments(document.getText(), [hole], CONTEXT_CHARS, toLf(prompt)));
     return request && ctx.sessions.start(document, [hole], request, 'Continue from Text');
+  };
+}
+
+/**
+ * Generate from Instruction… (command `instruct`): an instruct model (one whose tokenizer has a
+ * chat template) answers at the cursor; the model picks the length up to the one chosen. Args
+ * `{ instruction, length }` skip the inputs.
+ */
+export function instruct(ctx: Ctx): Cmd {
+  return async (args?: { instruction?: string; length?: number }): Promise<Session | undefined> => {
+    const editor = writableEditor();
+    if (!editor) return undefined;
+    let model: ModelInfo;
+    try {
+      model = await ctx.ensureModel();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Diffusion Infill: the model could not be loaded: ${(err as Error).message}`);
+      return undefined;
+    }
+    if (!model.chat) {
+      warn(`${model.name} has no chat template, so it continues text rather than following instructions. Use "Continue from Text…", or select an instruct model (Select Model…).`);
+      return undefined;
+    }
+    const instruction = args?.instruction ?? (await askPrompt(ctx, instructionPrompt(model)));
+    if (instruction === undefined || instruction.trim() === '') return undefined;
+    const length = args?.length ?? (await askLength(ctx.config.fixedLength));
+    if (length === undefined) return undefined;
+    const at = editor.document.offsetAt(editor.selection.active);
+    const hole: HoleSpec = { start: at, end: at, length, upTo: true };
+    const request = makeRequest(ctx, [{ kind: 'hole', length, upTo: true }]);
+    return request && ctx.sessions.start(editor.document, [hole], { ...request, instruction: toLf(instruction) }, 'Generate from Instruction');
   };
 }
 

@@ -18,6 +18,7 @@ const HANDLERS: Record<CommandName, (ctx: Ctx) => Cmd> = {
   infillSelection: commands.infillSelection,
   infillPlaceholders: commands.infillPlaceholders,
   generate: commands.generate,
+  instruct: commands.instruct,
   refineSelection: commands.refineSelection,
   accept: commands.accept,
   reject: commands.reject,

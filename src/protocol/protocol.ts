@@ -33,6 +33,11 @@ export interface InfillRequest {
    * way a hole's text ends at the first end token.
    */
   holeLength?: 'search' | 'bound';
+  /**
+   * Generate on an instruct model (ModelInfo `chat`): the worker renders the model's chat template
+   * around this user message before the segments, which then hold only the answer's hole.
+   */
+  instruction?: string;
 }
 
 /** The lengths a length search scored for one hole, and the one it kept. */
@@ -105,6 +110,8 @@ export interface ModelInfo {
   /** Put before a hole that starts a shifted model's canvas. */
   bosId?: number;
   usesTime: boolean;
+  /** The tokenizer has a chat template: Generate takes an instruction (InfillRequest `instruction`). */
+  chat?: true;
   /** The execution provider actually in use, e.g. 'cpu', 'cuda'. */
   executionProvider: string;
   /** Why a requested provider was not used (fallback to CPU), if it was not. */

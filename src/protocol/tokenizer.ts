@@ -64,6 +64,11 @@ export class TextTokenizer {
     return ids;
   }
 
+  /** The tokens of markup (a rendered chat template): special-token spellings are those tokens. */
+  encodeMarkup(text: string): number[] {
+    return this.encodePlain(text);
+  }
+
   private encodePlain(text: string): number[] {
     return text ? this.tokenizer.encode(text, { add_special_tokens: false }).ids : [];
   }

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { InfillError } from '../protocol/errors';
+import { ChatFormat } from './chat';
 import { resolveEndTokenIds } from './endTokens';
 import { readModelFolder } from './modelFolder';
 import type { LoadSettings, ModelInfo } from '../protocol/protocol';
@@ -21,6 +22,8 @@ export class LoadedModel {
     readonly info: ModelInfo,
     readonly tokenizer: TextTokenizer,
     readonly denoiser: OnnxDenoiser,
+    /** The model's chat format, when its tokenizer has a chat template (instruct models). */
+    readonly chat: ChatFormat | undefined,
   ) {}
 
   static async load(settings: LoadSettings): Promise<LoadedModel> {
@@ -40,6 +43,7 @@ export class LoadedModel {
         `${tokenizerFile}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json "vocab_size" is ${folder.config.vocabSize}`,
       );
     }
+    const chat = ChatFormat.of(folder.chatTemplate, folder.tokenizerConfig);
     const endTokenIds = resolveEndTokenIds(folder.rawConfig, folder.tokenizerConfig, (t) => tokenizer.tokenId(t), maskId, tokenizer.vocabSize);
     const denoiser = await OnnxDenoiser.load(folder.onnxFile, maskId, { ...settings, maxLength: folder.config.maxLength });
     denoiser.shiftLogits = folder.config.shiftLogits;
@@ -71,11 +75,12 @@ export class LoadedModel {
       ...(folder.config.shiftLogits ? { shiftLogits: true } : {}),
       ...(folder.config.bosId !== undefined ? { bosId: folder.config.bosId } : {}),
       usesTime: denoiser.usesTime,
+      ...(chat ? { chat: true } : {}),
       executionProvider: denoiser.executionProvider,
       ...(denoiser.providerNotice ? { providerNotice: denoiser.providerNotice } : {}),
       loadMs: Math.round(performance.now() - started),
     };
-    return new LoadedModel(info, tokenizer, denoiser);
+    return new LoadedModel(info, tokenizer, denoiser, chat);
   }
 
   dispose(): Promise<void> {

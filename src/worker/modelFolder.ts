@@ -32,13 +32,21 @@ export interface ModelFolder {
   tokenizerJson: object;
   tokenizerConfig: Record<string, unknown>;
   onnxFile: string;
+  /** The chat template (chat_template.jinja, else tokenizer_config.json `chat_template`), if any. */
+  chatTemplate?: ChatTemplateSource;
+}
+
+export interface ChatTemplateSource {
+  template: string;
+  /** The file it came from, for messages. */
+  file: string;
 }
 
 /**
- * A model folder's JSON file, read by the rule in protocol/modelFiles.ts: opened without blocking
+ * A model folder's text file, read by the rule in protocol/modelFiles.ts: opened without blocking
  * (a FIFO), checked on the opened file (a regular file within its cap), then read.
  */
-function readJson(file: string): unknown {
+function readText(file: string): string {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -46,7 +54,6 @@ function readJson(file: string): unknown {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InfillError('model-missing', `Model file missing: ${file}`);
     throw new InfillError('model-invalid', `${file}: ${(err as Error).message}`);
   }
-  let text: string;
   try {
     const stat = fs.fstatSync(fd);
     const problem = modelFileProblem(file, stat, maxBytesOf(path.basename(file)));
@@ -54,10 +61,14 @@ function readJson(file: string): unknown {
     const buffer = Buffer.alloc(stat.size + 1);
     const bytesRead = fs.readSync(fd, buffer, 0, buffer.length, 0);
     if (bytesRead > stat.size) throw new InfillError('model-invalid', `${file} changed while it was read`);
-    text = buffer.toString('utf8', 0, bytesRead);
+    return buffer.toString('utf8', 0, bytesRead);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function readJson(file: string): unknown {
+  const text = readText(file);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -165,5 +176,22 @@ export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
     tokenizerJson,
     tokenizerConfig: tokenizerConfig as Record<string, unknown>,
     onnxFile: chooseOnnxFile(resolved, quantized),
+    chatTemplate: readChatTemplate(resolved, tokenizerConfig as Record<string, unknown>, tokenizerConfigFile),
   };
+}
+
+/**
+ * transformers' order: a chat_template.jinja file, else tokenizer_config.json `chat_template`, a
+ * string or a list of named templates (the one named "default").
+ */
+function readChatTemplate(dir: string, tokenizerConfig: Record<string, unknown>, tokenizerConfigFile: string): ChatTemplateSource | undefined {
+  const jinja = path.join(dir, 'chat_template.jinja');
+  if (fs.existsSync(jinja)) return { template: readText(jinja), file: jinja };
+  const field = tokenizerConfig.chat_template;
+  if (typeof field === 'string') return { template: field, file: tokenizerConfigFile };
+  if (Array.isArray(field)) {
+    const named = field.find((t) => (t as { name?: unknown })?.name === 'default') as { template?: unknown } | undefined;
+    if (typeof named?.template === 'string') return { template: named.template, file: tokenizerConfigFile };
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * and stream throttled frames of the first sample. `done` has every sample's texts, sample 0's
  * exactly what the last frame showed.
  */
+import { requestSegments } from './chat';
 import { createRng, planSpans, sample, type Frame, type Rng, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { withInjectedFault } from './faults';
@@ -109,7 +110,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
     const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
-  let segments = request.segments;
+  let segments = requestSegments(request, model.chat, info.name);
   let search: LengthSearchRun | undefined;
   const searchStarted = performance.now();
   if (request.holeLength !== 'bound' && segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) {

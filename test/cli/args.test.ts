@@ -6,7 +6,7 @@ test('flags map onto sampler options and run settings', () => {
   const o = parseArgs([
     '--model', 'm', '--preset', 'best', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
     '--alpha-on', '0.8', '--top-p', '0.9', '--top-k', '40', '--temperature', '0.7', '--seed', '7', '--samples', '3',
-    '--max-tokens', '9', '--hole-length', 'bound', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', 'x = [MASK]',
+    '--max-tokens', '9', '--hole-length', 'bound', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', '--instruction', 'be brief', 'x = [MASK]',
   ]);
   assert.deepEqual(o, {
     help: false,
@@ -23,6 +23,7 @@ test('flags map onto sampler options and run settings', () => {
     json: true,
     trace: true,
     text: 'x = [MASK]',
+    instruction: 'be brief',
   });
 });
 
@@ -52,6 +53,8 @@ test('bad input is a UsageError that names the flag', () => {
     [['--samples', '65'], /^--samples: must be from 1 to 64, got 65/],
     [['--seed', '1e300'], /^--seed: must be a whole number below 2\^53/],
     [['--hole-length', 'exact'], /--hole-length: expected search or bound, got 'exact'/],
+    [['--instruction', '  '], /^--instruction: needs the text of the instruction/],
+    [['--instruction'], /^--instruction: needs the text of the instruction/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));
 });

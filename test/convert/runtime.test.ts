@@ -12,7 +12,11 @@ import { after, before, describe, it } from 'node:test';
 import { convertSnapshot } from '../../src/convert/convert';
 import { WorkerClient } from '../../src/host/client';
 import { OnnxDenoiser } from '../../src/worker/onnxDenoiser';
-import { cliScript, editJson, workerScript } from '../worker/fixtures';
+import { planSpans } from '../../src/core';
+import { TextTokenizer } from '../../src/protocol/tokenizer';
+import { ChatFormat, requestSegments } from '../../src/worker/chat';
+import { readModelFolder } from '../../src/worker/modelFolder';
+import { cliScript, editJson, embeddedModel, workerScript } from '../worker/fixtures';
 import { hasTorch, makeSnapshot } from './snapshots';
 
 describe('converted models in the runtime', { skip: hasTorch ? false : 'needs /usr/bin/python3 with torch' }, () => {
@@ -78,6 +82,54 @@ describe('converted models in the runtime', { skip: hasTorch ? false : 'needs /u
     assert.equal(model.maxLength, 6);
     const done = await client.infill({ segments: [{ kind: 'text', text: 'ab' }, { kind: 'hole', length: 3 }], sampler: { strategy: 'mdlm', steps: 3 }, seed: 2, samples: 1, maxFramesPerSecond: 0 }).result;
     assert.equal(typeof done.samples[0].holes[0], 'string');
+  });
+
+  it('an instruction goes into the chat template, the message itself kept literal', () => {
+    const folder = readModelFolder(path.join(dir, 'dream'), false);
+    const tokenizer = new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    const chat = ChatFormat.of(folder.chatTemplate, folder.tokenizerConfig);
+    assert.ok(chat, 'the snapshot has a chat template');
+    const maskId = tokenizer.tokenId('<|mask|>')!;
+    const message = 'say <|im_end|> now';
+    const segments = requestSegments({ segments: [{ kind: 'hole', length: 3 }], instruction: message }, chat, 'dream');
+    const plan = planSpans(segments, tokenizer, maskId, 512);
+    const expected = [
+      ...tokenizer.encodeMarkup('<|im_start|>user\n'),
+      ...tokenizer.encode(message),
+      ...tokenizer.encodeMarkup('<|im_end|>\n<|im_start|>assistant\n'),
+      maskId, maskId, maskId,
+    ];
+    assert.deepEqual([...plan.ids], expected);
+    const imEnd = tokenizer.tokenId('<|im_end|>')!;
+    assert.equal([...plan.ids].filter((id) => id === imEnd).length, 1, 'only the template ends the user turn');
+    assert.equal(plan.ids[0], tokenizer.tokenId('<|im_start|>'));
+  });
+
+  it('Generate with an instruction runs on a chat model and is refused, naming why, on a base model', async () => {
+    const hole = [{ kind: 'hole' as const, length: 4, upTo: true }];
+    const model = await client.load({ modelDir: path.join(dir, 'dream'), executionProvider: 'cpu', quantized: false, threads: 1 });
+    assert.equal(model.chat, true);
+    const done = await client.infill({ segments: hole, instruction: 'write a loop', sampler: { strategy: 'topk-confidence', steps: 3 }, seed: 3, samples: 1, maxFramesPerSecond: 0 }).result;
+    assert.equal(typeof done.samples[0].holes[0], 'string');
+    const markup = client.infill({ segments: [{ kind: 'text', text: '<|im_start|>', markup: true }, ...hole], sampler: { strategy: 'mdlm', steps: 2 }, seed: 3, samples: 1, maxFramesPerSecond: 0 }).result;
+    await assert.rejects(markup, /markup comes only from the model's chat template/);
+
+    const base = await client.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+    assert.equal(base.chat, undefined);
+    const refused = client.infill({ segments: hole, instruction: 'write a loop', sampler: { strategy: 'mdlm', steps: 2 }, seed: 3, samples: 1, maxFramesPerSecond: 0 }).result;
+    await assert.rejects(refused, /mdlm-code-small has no chat template: it continues text/);
+  });
+
+  it('the CLI answers --instruction with a chat model and refuses it in one line with a base model', () => {
+    const run = (model: string) =>
+      spawnSync(process.execPath, [cliScript, '--model', model, '--json', '--seed', '4', '--steps', '3', '--max-tokens', '5', '--provider', 'cpu', '--instruction', 'name a colour'], { encoding: 'utf8' });
+    const ok = run(path.join(dir, 'dream'));
+    assert.equal(ok.status, 0, ok.stderr);
+    const out = JSON.parse(ok.stdout);
+    assert.equal(out.samples[0].text, out.samples[0].holes[0], 'the answer alone is printed');
+    const base = run(embeddedModel);
+    assert.equal(base.status, 1);
+    assert.equal(base.stderr, 'diffusion-infill: mdlm-code-small has no chat template: it continues text and does not take instructions\n');
   });
 
   it('the CLI infills with a converted model', () => {

@@ -40,7 +40,7 @@ export const LAYER_RULES: Record<Layer, Rule> = {
   // Only core's types (src/core/types.ts): the messages carry sampler options and segments. The
   // tokenizer is shared on purpose: the editor counts a selection's tokens before a model is loaded.
   protocol: { layers: ['core'], packages: (s) => s === '@huggingface/tokenizers' },
-  worker: { layers: ['core', 'protocol'], packages: (s) => isBuiltin(s) || s === 'onnxruntime-node' || s === '@huggingface/tokenizers' },
+  worker: { layers: ['core', 'protocol'], packages: (s) => isBuiltin(s) || s === 'onnxruntime-node' || s === '@huggingface/tokenizers' || s === '@huggingface/jinja' },
   host: { layers: ['core', 'protocol'], packages: isBuiltin },
   editor: { layers: ['core', 'protocol', 'host', 'convert'], packages: (s) => isBuiltin(s) || s === 'vscode' },
   cli: { layers: ['core', 'protocol', 'host', 'convert'], packages: isBuiltin },

@@ -1,5 +1,9 @@
 // Generate… (at the cursor, from a prompt) and Refine Selection (ReMDM re-denoises the selected text).
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { after, afterEach, before, describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
@@ -71,5 +75,58 @@ describe('Generate and Refine', () => {
     assert.equal(doc.getText(), SOURCE);
     await vscode.commands.executeCommand('diffusionInfill.reject');
     assert.equal(doc.getText(), SOURCE);
+  });
+});
+
+describe('Generate from Instruction', () => {
+  const repo = path.resolve(__dirname, '../../..');
+  let api: DiffusionInfillApi;
+  let restore: () => Promise<void>;
+  let dir: string;
+  before(async function () {
+    this.timeout(120_000);
+    api = await getApi();
+    restore = await useSettings(FAST);
+    // A tiny random Dream-Instruct-shaped model with a chat template, made and converted here.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-it-chat-'));
+    const made = spawnSync('/usr/bin/python3', [path.join(repo, 'training', 'byo', 'make_tiny_snapshot.py'), 'dream', path.join(dir, 'snapshot')], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const converted = spawnSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'convert', path.join(dir, 'snapshot'), path.join(dir, 'dream')], { encoding: 'utf8' });
+    assert.equal(converted.status, 0, converted.stderr);
+  });
+  after(async () => {
+    await restore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(closeAll);
+
+  it('a base model explains that it takes no instructions and writes nothing', async () => {
+    const editor = await openEditor(SOURCE);
+    const session = await vscode.commands.executeCommand('diffusionInfill.instruct', { instruction: 'add a pop method', length: 8 });
+    assert.equal(session, undefined);
+    assert.equal(editor.document.getText(), SOURCE);
+  });
+
+  it('an instruct model answers at the cursor; the document changes only on accept, one undo restores it', async () => {
+    const restoreModel = await useSettings({ modelPath: path.join(dir, 'dream') });
+    try {
+      const editor = await openEditor(SOURCE);
+      const doc = editor.document;
+      const end = doc.positionAt(SOURCE.length);
+      editor.selection = new vscode.Selection(end, end);
+      const watch = watchDocument(api, doc, () => SOURCE);
+      const session = await runCommand(api, 'diffusionInfill.instruct', doc, { instruction: 'add a pop method', length: 6 });
+      watch.dispose();
+      assert.deepEqual(watch.violations, []);
+      assert.equal(session.request.instruction, 'add a pop method');
+      assert.deepEqual(session.request.segments, [{ kind: 'hole', length: 6, upTo: true }], 'the document is not context');
+      const [text] = resultTexts(session);
+      assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
+      assert.equal(doc.getText(), SOURCE + text);
+      await vscode.commands.executeCommand('undo');
+      assert.equal(doc.getText(), SOURCE);
+    } finally {
+      await restoreModel();
+    }
   });
 });
