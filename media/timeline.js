@@ -15,7 +15,8 @@
 
   /** @type {{ a?: any, b?: any, runs: any[] }} */
   let model = { runs: [] };
-  let step = (vscode.getState() && vscode.getState().step) || 1;
+  /** The step scrubbed to; 0: follow the last step (where the slider starts). */
+  let step = (vscode.getState() && vscode.getState().step) || 0;
   /** The column the keyboard cursor is on, per grid. */
   let column = 0;
 
@@ -51,7 +52,7 @@
     const note = document.createElement('p');
     note.className = 'note';
     const parts = [`${grid.steps} steps × ${grid.columns.join(' + ')} positions`];
-    if (grid.skipped.length) parts.push(`${grid.skipped.length} step(s) not recorded: the preview's frame-rate cap skipped them (open this panel before a run to record every step)`);
+    if (grid.skipped.length) parts.push(`${grid.skipped.length} step(s) not recorded: a run this long keeps only some of its steps (memory bound)`);
     if (grid.status !== 'done') parts.push(grid.status + (grid.note ? ` (${grid.note})` : ''));
     note.textContent = parts.join(' · ');
 
@@ -72,7 +73,7 @@
       label.className = 'step-label';
       label.textContent = stepNo === 1 || stepNo === grid.steps || stepNo % 10 === 0 ? String(stepNo) : '';
       rowEl.appendChild(label);
-      if (!holes) rowEl.title = `step ${stepNo}: not recorded (frame-rate cap)`;
+      if (!holes) rowEl.title = `step ${stepNo}: not recorded (memory bound)`;
       grid.columns.forEach((count, h) => {
         if (h > 0) {
           const gap = document.createElement('span');
@@ -155,8 +156,8 @@
     runsEl.classList.toggle('compare', sections.length > 1);
     const steps = Math.max(model.a ? model.a.steps : 1, model.b ? model.b.steps : 1);
     slider.max = String(steps);
-    step = Math.min(Math.max(1, step), steps);
-    slider.value = String(step);
+    if (step > 0) step = Math.min(step, steps);
+    slider.value = String(current());
     highlight();
     if (focused) {
       const again = runsEl.querySelector(`.grid[data-role="${focused}"]`);
@@ -164,7 +165,13 @@
     }
   }
 
+  /** The step on show: the one scrubbed to, else the last. */
+  function current() {
+    return step || Number(slider.max) || 1;
+  }
+
   function highlight() {
+    const step = current();
     stepLabel.textContent = model.a ? `${step} / ${slider.max}` : '–';
     for (const row of runsEl.querySelectorAll('.row.current')) row.classList.remove('current');
     for (const cell of runsEl.querySelectorAll('.cell.cursor')) cell.classList.remove('cursor');
@@ -195,10 +202,10 @@
   function onGridKey(event) {
     const width = Math.max(1, event.currentTarget.querySelectorAll('.row')[0]?.querySelectorAll('.cell').length || 1);
     const moves = {
-      ArrowUp: () => scrub(step - 1, true),
-      ArrowDown: () => scrub(step + 1, true),
-      PageUp: () => scrub(step - 10, true),
-      PageDown: () => scrub(step + 10, true),
+      ArrowUp: () => scrub(current() - 1, true),
+      ArrowDown: () => scrub(current() + 1, true),
+      PageUp: () => scrub(current() - 10, true),
+      PageDown: () => scrub(current() + 10, true),
       Home: () => scrub(1, true),
       End: () => scrub(Number(slider.max), true),
       ArrowLeft: () => {
@@ -233,10 +240,12 @@
     const message = event.data;
     if (!message || typeof message !== 'object') return;
     if (message.type === 'runs') {
+      // Another run on show: follow its last step again.
+      if ((message.a && message.a.id) !== (model.a && model.a.id)) {
+        step = 0;
+        vscode.setState({ step });
+      }
       model = message;
-      $('recording').textContent = message.recordingEveryStep
-        ? 'Recording every step while this panel is open.'
-        : '';
       render();
     } else if (message.type === 'step') {
       showStep(message.payload);

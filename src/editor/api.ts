@@ -48,5 +48,6 @@ export interface TimelineApi {
   /** The tokens the preview draws for the document's session now, per hole. */
   drawnTokens(document: vscode.TextDocument): readonly (readonly TokenView[])[] | undefined;
   panelVisible(): boolean;
-  recordsEveryStep(): boolean;
+  /** Whether the panel exists (open in a tab, visible or not). */
+  panelOpen(): boolean;
 }

@@ -47,8 +47,9 @@ export class Ctx implements vscode.Disposable {
     this.sessions = new SessionRegistry(
       {
         ensureModel: () => this.ensureModel(),
-        // While the timeline records, the worker sends every step (no frame-rate cap).
-        infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill(this.timeline?.recordsEveryStep ? { ...request, maxFramesPerSecond: 0 } : request, onFrame),
+        // The worker sends every step, so the timeline has them all; the session draws at most
+        // the request's frames per second.
+        infill: (request, onFrame) => (this.lastRequest = structuredClone(request)) && this.client.infill({ ...request, maxFramesPerSecond: 0 }, onFrame),
         cancel: (id) => this.client.cancel(id),
         log: this.log,
       },

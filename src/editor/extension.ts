@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
       scrub: (step) => ctx.timeline.scrub(step),
       drawnTokens: (document) => ctx.presenter.drawnTokens(document),
       panelVisible: () => ctx.timeline.panelVisible,
-      recordsEveryStep: () => ctx.timeline.recordsEveryStep,
+      panelOpen: () => ctx.timeline.panelOpen,
     },
   };
 }

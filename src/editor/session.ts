@@ -80,6 +80,8 @@ export class Session {
   error: Error | undefined;
   lastFrame: FrameMessage | undefined;
   framesSeen = 0;
+  /** When a frame was last drawn (the preview's frame-rate cap). */
+  private lastDrawnAt = -Infinity;
   result: DoneMessage | undefined;
   model: ModelInfo | undefined;
   /** The distinct samples of the last run (each: every hole's text) and the one shown; Accept writes that one. */
@@ -145,6 +147,7 @@ export class Session {
     const stale = () => this.phase !== 'running' || this.generation !== generation;
     this.phase = 'running';
     this.result = undefined;
+    this.lastDrawnAt = -Infinity;
     this.host.changed(this);
     const started = Date.now();
     try {
@@ -198,6 +201,12 @@ export class Session {
     this.framesSeen++;
     this.liveHoles().forEach((hole, k) => (hole.tokens = frame.holes[k] ?? hole.tokens));
     this.host.ran({ kind: 'frame', session: this, runId: frame.id, frame });
+    // Every step arrives (the timeline records them all); the preview is drawn at most
+    // maxFramesPerSecond times a second, and the result always.
+    const now = performance.now();
+    const fps = this.request.maxFramesPerSecond;
+    if (fps > 0 && now - this.lastDrawnAt < 1000 / fps) return;
+    this.lastDrawnAt = now;
     this.host.changed(this);
   }
 

@@ -5,6 +5,7 @@ import {
   columnsOf,
   frameAt,
   holeTexts,
+  MAX_VIEWS_PER_RUN,
   recordedSteps,
   skippedSteps,
   stepStats,
@@ -35,7 +36,7 @@ test('stats per step: masked (incl. remasked), remask events, decodes', () => {
   );
 });
 
-test('steps dropped by the frame-rate cap are marked, and scrubbing there shows the step before', () => {
+test('steps not recorded are marked, and scrubbing there shows the step before', () => {
   const { run } = recordedRun([1, 4]);
   assert.deepEqual(skippedSteps(run), [2, 3]);
   const at3 = frameAt(run, 3);
@@ -46,6 +47,23 @@ test('steps dropped by the frame-rate cap are marked, and scrubbing there shows 
   // Out-of-range steps are clamped.
   assert.equal(frameAt(run, 99).step, 4);
   assert.equal(frameAt(run, -3).shownStep, 1);
+});
+
+test('memory is bounded: a run too long keeps every k-th step and its last, the rest marked', () => {
+  const recorder = new TimelineRecorder();
+  const holeLength = 1000;
+  const steps = 250; // 250,000 views at every step: 2.5x the bound
+  const run = recorder.begin(1, { ...META, steps, holeLengths: [holeLength] });
+  const views = [Array.from({ length: holeLength }, () => ({ text: 'x', state: TokenState.Settled, confidence: 1 }))];
+  for (let step = 1; step <= steps; step++) recorder.record(run, step, steps, views);
+  assert.equal(run.stride, Math.ceil((steps * holeLength) / MAX_VIEWS_PER_RUN));
+  assert.ok(recordedSteps(run) * holeLength <= MAX_VIEWS_PER_RUN + holeLength, `${recordedSteps(run)} steps kept`);
+  assert.ok(run.frames[steps - 1], 'the last step is kept');
+  assert.equal(skippedSteps(run).length, steps - recordedSteps(run));
+
+  const small = recorder.begin(2, { ...META, steps: 1024, holeLengths: [64] });
+  for (let step = 1; step <= 1024; step++) recorder.record(small, step, 1024, [views[0].slice(0, 64)]);
+  assert.equal(recordedSteps(small), 1024, 'a typical run keeps every step');
 });
 
 test('before any frame a step shows the hole all masked; a stopped run does not count its missing tail as skipped', () => {

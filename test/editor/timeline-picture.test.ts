@@ -30,7 +30,7 @@ test('SVG export: a cell per recorded token, skipped rows marked, self-contained
   assert.equal(cells.length, 9, 'three recorded steps × three positions');
   assert.deepEqual(cells.slice(3, 6), ['decoded', 'settled', 'remasked']);
   assert.equal([...svg.matchAll(/class="skipped"/g)].length, 1, 'step 2 was not recorded');
-  assert.match(svg, /1 step\(s\) skipped by the frame-rate cap/);
+  assert.match(svg, /1 step\(s\) not recorded \(memory bound\)/);
   assert.ok(svg.includes(`.decoded{fill:${PALETTES.dark.decoded}}`));
   assert.match(svg, /<title>step 3 · hole 1 · #1 · &quot;c&quot; · decoded this step · p=0\.70<\/title>/);
   // The masked curve breaks at the unrecorded step instead of drawing through it.

@@ -18,7 +18,8 @@ const SETTINGS = {
   'diffusionInfill.sampler.steps': STEPS,
   'diffusionInfill.sampler.strategy': 'remdm-cap',
   'diffusionInfill.seed': 5,
-  'diffusionInfill.preview.maxFramesPerSecond': 0,
+  // The default cap: the preview draws at most 30 frames a second, the timeline still gets every step.
+  'diffusionInfill.preview.maxFramesPerSecond': 30,
   'diffusionInfill.length.policy': 'fixed',
   'diffusionInfill.length.fixed': HOLE_TOKENS,
   'workbench.colorTheme': 'Default Dark Modern',
@@ -164,6 +165,9 @@ const tests = [
       const rows = frame.locator('.run .grid .row');
       await waitFor(async () => (await rows.count()) === session.steps, { timeout: 60_000, what: `${session.steps} rows in the reopened panel` });
       assert.equal(await frame.locator('.run .grid .row.skipped').count(), 0);
+      assert.equal(await frame.locator('#step-label').textContent(), `${session.steps} / ${session.steps}`, 'the slider starts at the last step');
+      assert.equal(await frame.locator(`.run .grid .row.current[data-step="${session.steps}"]`).count(), 1);
+      assert.match((await frame.locator('.legend').textContent()) ?? '', /p: the probability the model gave a token/);
       const masked = rows.first().locator('.cell.masked').first();
       const look = () => masked.evaluate((el) => {
         const style = getComputedStyle(el);

@@ -77,8 +77,7 @@ export class TimelineController implements vscode.Disposable {
     this.subscriptions.push(sessions.onRunEvent((e) => this.record(e)));
   }
 
-  /** While the panel is open, runs ask the worker for every step (no frame-rate cap). */
-  get recordsEveryStep(): boolean {
+  get panelOpen(): boolean {
     return this.panel !== undefined;
   }
 
@@ -259,7 +258,6 @@ export class TimelineController implements vscode.Disposable {
       runs: this.recorder.list().map((r) => ({ id: r.id, title: runTitle(r) })),
       a: a && gridPayload(a),
       b: b && gridPayload(b),
-      recordingEveryStep: this.recordsEveryStep,
     });
   }
 

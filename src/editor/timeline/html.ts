@@ -51,7 +51,6 @@ export function timelineHtml(uris: PageUris, nonce: string): string {
   <p id="preview-note" class="note" aria-live="polite"></p>
 </section>
 <p id="empty" class="note">No run recorded yet: run an infill command, then its steps appear here.</p>
-<p id="recording" class="note"></p>
 <main id="runs" class="runs"></main>
 <footer class="legend" aria-hidden="true">
   <span class="swatch masked"></span>masked
@@ -59,6 +58,7 @@ export function timelineHtml(uris: PageUris, nonce: string): string {
   <span class="swatch remasked"></span>remasked this step
   <span class="swatch settled"></span>settled
   <span class="swatch skipped"></span>not recorded
+  <span class="swatch p"></span>p: the probability the model gave a token when it was decoded (the bar under the grid, at the step shown)
 </footer>
 <script nonce="${attr(nonce)}" src="${attr(uris.script)}"></script>
 </body>

@@ -3,13 +3,16 @@
  * the last few runs. Pure (no `vscode`): the controller feeds it frames, the panel, the SVG and the
  * PNG read it.
  *
- * Recording choice: the editor records the frames it receives. While the timeline panel is open,
- * runs ask the worker for every step (no frame-rate cap), so the picture is complete; a run started
- * with the panel closed keeps only the frames the cap let through, and the steps it skipped are
- * marked as such (never invented).
+ * Recording choice: the worker sends the editor every step (the preview draws at most its frame
+ * rate), so a timeline opened after a run has all of it. Memory is bounded: a run too long for
+ * MAX_VIEWS_PER_RUN keeps every k-th step and its last, and the steps it left are marked as not
+ * recorded (never invented).
  */
 import { TokenState } from '../../core/types';
 import { holeTexts, type HoleLengthReport, type TokenView } from '../../protocol/protocol';
+
+/** Token views one run may keep (about 10 MB): 1,024 steps of a 97-token hole. */
+export const MAX_VIEWS_PER_RUN = 100_000;
 
 /** What a run was asked to do (shown in the panel and the exported picture). */
 export interface RunMeta {
@@ -43,6 +46,8 @@ export interface TimelineRun {
   note?: string;
   /** The lengths a length search tried per hole, when the model picked the length. */
   lengths?: HoleLengthReport[];
+  /** Every how many steps a frame is kept (1 unless the run is too long for MAX_VIEWS_PER_RUN). */
+  stride?: number;
 }
 
 /** The frame shown for a step: the step itself, or the closest earlier one that was recorded. */
@@ -75,7 +80,7 @@ export function recordedSteps(run: TimelineRun): number {
 }
 
 /**
- * Steps the frame-rate cap dropped: missing steps before the last recorded one (a stopped run's
+ * Steps not recorded (the memory bound's stride): missing steps before the last recorded one (a stopped run's
  * missing tail was never computed, so it does not count).
  */
 export function skippedSteps(run: TimelineRun): number[] {
@@ -205,6 +210,9 @@ export class TimelineRecorder {
       run.frames = resized;
     }
     if (step < 1 || step > run.frames.length) return;
+    const views = holes.reduce((n, h) => n + h.length, 0);
+    run.stride ??= Math.max(1, Math.ceil((run.frames.length * views) / MAX_VIEWS_PER_RUN));
+    if (step % run.stride !== 0 && step !== run.frames.length) return;
     run.frames[step - 1] = holes;
   }
 

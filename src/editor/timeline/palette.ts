@@ -14,7 +14,7 @@ export interface Palette {
   decoded: string;
   remasked: string;
   settled: string;
-  /** A step the frame-rate cap dropped. */
+  /** A step not recorded (a run too long for the recorder's memory bound). */
   skipped: string;
   maskedCurve: string;
   remaskCurve: string;

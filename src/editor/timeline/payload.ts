@@ -44,7 +44,7 @@ export interface StepPayload {
 }
 
 export type ToWebview =
-  | { type: 'runs'; runs: RunChoice[]; a?: GridPayload; b?: GridPayload; recordingEveryStep: boolean }
+  | { type: 'runs'; runs: RunChoice[]; a?: GridPayload; b?: GridPayload }
   | { type: 'step'; payload: StepPayload };
 
 export type FromWebview =

@@ -104,7 +104,7 @@ function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions
   const T = run.frames.length;
   const skipped = skippedSteps(run);
   shapes.push({ kind: 'text', x: x0 + 4, y: 14, text: runTitle(run), cls: 'title' });
-  const note = `${T} steps × ${columns.join(' + ')} positions${skipped.length ? ` · ${skipped.length} step(s) skipped by the frame-rate cap` : ''}${run.status !== 'done' ? ` · ${run.status}${run.note ? ` (${run.note})` : ''}` : ''}`;
+  const note = `${T} steps × ${columns.join(' + ')} positions${skipped.length ? ` · ${skipped.length} step(s) not recorded (memory bound)` : ''}${run.status !== 'done' ? ` · ${run.status}${run.note ? ` (${run.note})` : ''}` : ''}`;
   shapes.push({ kind: 'text', x: x0 + 4, y: 30, text: note, cls: 'label' });
 
   for (let step = 1; step <= T; step++) {
@@ -112,7 +112,7 @@ function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions
     if (step === 1 || step === T || step % 10 === 0) shapes.push({ kind: 'text', x: x0 + LEFT - 6, y: y + ch, text: String(step), cls: 'label', anchor: 'end' });
     const holes = run.frames[step - 1];
     if (!holes) {
-      shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: options.titles ? `step ${step}: not recorded (frame-rate cap)` : undefined });
+      shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: options.titles ? `step ${step}: not recorded (memory bound)` : undefined });
       continue;
     }
     holes.forEach((views, h) =>
