@@ -4,8 +4,9 @@
 //   1. unit and runtime tests (node's test runner): out/test/{core,worker,cli,editor,host,models,training},
 //      and test/package (every platform's .vsix, built when stale)
 //   2. integration tests inside a real VS Code extension host (code-server + headless Chromium here,
-//      @vscode/test-electron where VS Code can be downloaded), then the untrusted-workspace suite
-//   3. UI tests driving the installed .vsix as a person would
+//      @vscode/test-electron where VS Code can be downloaded), then the untrusted-workspace suite,
+//      then the keybinding tests with the workbench running as macOS and as Windows
+//   3. UI tests driving the installed .vsix as a person would (ui, ui-keys, ui-timeline)
 // Set DI_SKIP_VSCODE=1 to run only (1); the VS Code suites are then reported as skipped.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,7 +56,10 @@ const plainCounts = (label) => (output) => {
 const vscodeSuites = [
   ['test/vscode/run-integration.mjs', [], 'integration'],
   ['test/vscode/run-integration.mjs', ['--untrusted'], 'integration'],
+  ['test/vscode/run-integration.mjs', ['--os', 'mac'], 'integration'],
+  ['test/vscode/run-integration.mjs', ['--os', 'windows'], 'integration'],
   ['test/vscode/ui.mjs', [], 'ui'],
+  ['test/vscode/ui-keys.mjs', [], 'ui-keys'],
   ['test/vscode/ui-timeline.mjs', [], 'ui-timeline'],
 ].filter(([script]) => fs.existsSync(script));
 

@@ -113,6 +113,16 @@ function onlyWhitespace(document: vscode.TextDocument, ranges: readonly OffsetRa
   return true;
 }
 
+/**
+ * The document changed while the command counted tokens (e.g. Tab pressed right after the command):
+ * the holes' offsets are stale, so nothing starts, and the user is told.
+ */
+function changedMeanwhile(document: vscode.TextDocument, version: number): boolean {
+  if (document.version === version) return false;
+  warn('The text changed before the run began, so nothing started. Run the command again.');
+  return true;
+}
+
 /** The non-empty selections as offset ranges, or undefined (with a message) when there are none or they are only whitespace. */
 function selectedRanges(editor: vscode.TextEditor, whenNone: string): OffsetRange[] | undefined {
   const ranges = offsetsOf(editor.document, editor.selections.filter((s) => !s.isEmpty));
@@ -130,8 +140,9 @@ export function infillSelection(ctx: Ctx): Cmd {
     const document = editor.document;
     const ranges = selectedRanges(editor, 'Select the text to infill (each selection becomes a hole). To fill [MASK] markers, use "Fill Placeholders".');
     if (!ranges) return undefined;
+    const version = document.version;
     const lengths = await selectionLengths(ctx, document, ranges);
-    if (!lengths) return undefined;
+    if (!lengths || changedMeanwhile(document, version)) return undefined;
     // By default the model picks the length, up to a bound from the selection's; a setting forces it.
     const modelPicks = ctx.config.lengthPolicy === 'selection' && !ctx.config.exactSelectionLength;
     const holes: HoleSpec[] = ranges.map((r, i) => (modelPicks ? { ...r, length: selectionBound(lengths[i]), upTo: true } : { ...r, length: lengths[i] }));
@@ -268,6 +279,7 @@ export function refineSelection(ctx: Ctx): Cmd {
     const ranges = selectedRanges(editor, 'Select the text to refine.');
     if (!ranges) return undefined;
     const text = document.getText();
+    const version = document.version;
     const modelDir = ctx.config.modelDir;
     const holes: HoleSpec[] = await Promise.all(
       ranges.map(async (r) => {
@@ -275,6 +287,7 @@ export function refineSelection(ctx: Ctx): Cmd {
         return { ...r, length: (await ctx.tokens.count(modelDir, initial)).tokens, initial };
       }),
     );
+    if (changedMeanwhile(document, version)) return undefined;
     const request = makeRequest(ctx, buildSegments(text, holes, CONTEXT_CHARS), ctx.config.refineStrength);
     return request && ctx.sessions.start(document, ranges, request, 'Refine Selection');
   };
@@ -286,9 +299,19 @@ function activeSession(ctx: Ctx, verb: string): Session | undefined {
   return session;
 }
 
+/**
+ * Accept. Pressed as Tab (`args.key`, from the keybinding), it acts only with the cursor at the
+ * hole: the key's context can lag the cursor (the extension host is a round trip away), and a Tab
+ * pressed away from the hole is the user's indent, so it gets VS Code's own Tab.
+ */
 export function accept(ctx: Ctx): Cmd {
-  return async (): Promise<boolean> => {
+  return async (args?: { key?: string }): Promise<boolean> => {
     const session = activeSession(ctx, 'accept');
+    const editor = vscode.window.activeTextEditor;
+    if (args?.key === 'tab' && editor && !session?.cursorAt(editor)) {
+      await vscode.commands.executeCommand('tab');
+      return false;
+    }
     if (!session) return false;
     if (session.phase === 'running') {
       // Tab during a run must not reach the document, nor take text the user has not seen finished.

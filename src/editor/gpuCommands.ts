@@ -8,7 +8,7 @@ import { DownloadCancelled } from '../host/gpuSetup/http';
 import { installCudaProvider } from '../host/gpuSetup/install';
 import { CUDA_PACKAGE_ID, NUGET_FEED } from '../host/gpuSetup/nuget';
 import { proxyFor } from '../host/gpuSetup/proxy';
-import { bindingSubfolder, CUDA_PROVIDER_REQUIRED } from '../protocol/providerLibraries';
+import { bindingSubfolder, CUDA_PROVIDER_REQUIRED, cudaElsewhere } from '../protocol/providerLibraries';
 import type { Cmd } from './commands';
 import type { Ctx } from './ctx';
 import { runtimeInfoLines } from './runtimeInfo';
@@ -19,8 +19,9 @@ const bindingDir = (ctx: Ctx) => path.join(ortRoot(ctx), bindingSubfolder(proces
 
 export function setUpCuda(ctx: Ctx): Cmd {
   return async () => {
-    if (process.platform !== 'linux' || process.arch !== 'x64') {
-      void vscode.window.showInformationMessage(`Diffusion Infill: the CUDA provider is for Linux x64. This is ${process.platform}-${process.arch}: ${process.platform === 'win32' ? 'DirectML' : process.platform === 'darwin' ? 'CoreML' : 'the CPU'} is used with the provider setting auto.`);
+    const elsewhere = cudaElsewhere(process.platform, process.arch);
+    if (elsewhere) {
+      void vscode.window.showInformationMessage(`Diffusion Infill: ${elsewhere}`);
       return;
     }
     const host = checkHost(await gatherHostFacts());

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionProviderSetting } from '../protocol/protocol';
-import { bindingSubfolder, CUDA_PROVIDER_REQUIRED } from '../protocol/providerLibraries';
+import { bindingSubfolder, CUDA_PROVIDER_REQUIRED, cudaPossible as cudaOn, PLATFORM_ACCELERATOR } from '../protocol/providerLibraries';
 
 export interface PlatformFacts {
   platform: NodeJS.Platform;
@@ -22,15 +22,13 @@ export interface ProviderChoice {
 }
 
 export function chooseProvider(setting: ExecutionProviderSetting, facts: PlatformFacts): ProviderChoice {
-  const cudaPossible = facts.platform === 'linux' && facts.arch === 'x64';
+  const cudaPossible = cudaOn(facts.platform, facts.arch);
   switch (setting) {
     case 'cpu':
       return { provider: 'cpu' };
     case 'auto':
       if (cudaPossible && facts.cudaLibraryPresent) return { provider: 'cuda' };
-      if (facts.platform === 'win32') return { provider: 'dml' };
-      if (facts.platform === 'darwin') return { provider: 'coreml' };
-      return { provider: 'cpu' };
+      return { provider: PLATFORM_ACCELERATOR[facts.platform]?.provider ?? 'cpu' };
     case 'cuda':
       if (!cudaPossible) return { provider: 'cpu', notice: `CUDA is only available on Linux x64 (this is ${facts.platform} ${facts.arch}); using CPU` };
       if (!facts.cudaLibraryPresent) {

@@ -8,6 +8,7 @@ import { after, afterEach, before, describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
 import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from './helpers';
+import { captureMessages } from './reliability/messages';
 
 const SOURCE = 'def area(w, h):\n    result = w * h\n    return result\n\nprint(area(2, 3))\n';
 const HOLE = 'result = w * h\n    return result';
@@ -63,6 +64,44 @@ describe('Preview keys', () => {
       assert.equal(doc.getText(), SOURCE.slice(0, at) + 'y' + SOURCE.slice(at));
     } finally {
       await restoreSteps();
+    }
+  });
+
+  it("Tab's accept with the cursor away from the hole (its context lagging) is VS Code's Tab; at the hole it accepts", async () => {
+    const editor = await openEditor(SOURCE);
+    const doc = editor.document;
+    editor.selection = select(editor, HOLE);
+    const session = await runCommand(api, 'diffusionInfill.infillSelection', doc);
+    await vscode.commands.executeCommand('cursorBottom'); // the empty last line
+    assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept', { key: 'tab' }), false);
+    assert.equal(session.phase, 'ready', 'the preview was not kept');
+    const indented = doc.getText();
+    assert.match(indented.slice(SOURCE.length), /^[ \t]+$/, 'no indent where the cursor is');
+    assert.equal(indented.slice(0, SOURCE.length), SOURCE);
+    editor.selection = new vscode.Selection(doc.positionAt(SOURCE.indexOf(HOLE)), doc.positionAt(SOURCE.indexOf(HOLE)));
+    assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept', { key: 'tab' }), true);
+    assert.equal(session.closeReason, 'accepted');
+  });
+
+  it('text changed before the run began (a key right after the command): nothing starts, and it says so', async () => {
+    const restorePrompt = await useSettings({ 'length.policy': 'prompt' });
+    const messages = captureMessages();
+    try {
+      const editor = await openEditor(SOURCE);
+      const doc = editor.document;
+      editor.selection = select(editor, HOLE);
+      // The length prompt holds the command between reading the selection and starting the run.
+      const started = vscode.commands.executeCommand('diffusionInfill.infillSelection') as Thenable<Session | undefined>;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# moved\n'));
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      assert.equal(await started, undefined, 'a run started on offsets the edit made stale');
+      assert.equal(api.session(doc), undefined);
+      assert.equal(doc.getText(), '# moved\n' + SOURCE);
+      assert.deepEqual(messages.warnings, ['Diffusion Infill: The text changed before the run began, so nothing started. Run the command again.']);
+    } finally {
+      messages.dispose();
+      await restorePrompt();
     }
   });
 

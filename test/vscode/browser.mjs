@@ -11,12 +11,22 @@ export function chromiumPath() {
   return found;
 }
 
-/** A persistent context (profile under the run folder) and its first page, sized like a laptop. */
-export async function launchBrowser(runDir) {
+/** Chrome's user agent on other OSes: VS Code in a browser takes its OS (keybindings, Cmd for Ctrl) from it. */
+export const USER_AGENTS = {
+  mac: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  windows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+};
+
+/**
+ * A persistent context (profile under the run folder) and its first page, sized like a laptop;
+ * `userAgent` (one of USER_AGENTS) makes the workbench take another OS.
+ */
+export async function launchBrowser(runDir, { userAgent } = {}) {
   const context = await chromium.launchPersistentContext(path.join(runDir, 'browser'), {
     executablePath: chromiumPath(),
     headless: true,
     viewport: { width: 1280, height: 800 },
+    ...(userAgent ? { userAgent } : {}),
     args: [
       '--no-sandbox',
       '--disable-gpu',

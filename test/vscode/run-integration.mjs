@@ -2,6 +2,8 @@
 //   node test/vscode/run-integration.mjs [--workspace DIR] [--timeout-ms N] [--untrusted]
 // --untrusted: workspace trust on, a workspace that is not trusted and whose .vscode/settings.json
 //   points the model path and provider elsewhere; runs only test/integration/untrusted/.
+// --os mac|windows: the workbench runs as on that OS (that browser's user agent: its keybindings,
+//   Cmd for Ctrl on macOS); runs only the keybinding tests (test/integration/keybindings.test.ts).
 // DI_VSCODE=code-server (default when installed by install.sh): code-server + headless Chromium,
 //   the suite passed through the workbench URL payload (code-server refuses --extensionTestsPath).
 // DI_VSCODE=electron: @vscode/test-electron downloads VS Code (where the internet is reachable).
@@ -11,7 +13,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { launchBrowser } from './browser.mjs';
+import { launchBrowser, USER_AGENTS } from './browser.mjs';
 import { ensureBuilt } from './suite-build.mjs';
 import { finish, readResult } from './suite-result.mjs';
 import { codeServerInstalled, makeRunDir, makeWorkspace, plantModelSettings, repoRoot, sleep, startServer, tail } from './server.mjs';
@@ -24,6 +26,7 @@ const { values: options } = parseArgs({
     workspace: { type: 'string' },
     'timeout-ms': { type: 'string' },
     untrusted: { type: 'boolean', default: false },
+    os: { type: 'string' },
   },
 });
 const timeoutMs = Number(options['timeout-ms'] ?? process.env.DI_INTEGRATION_TIMEOUT_MS ?? 15 * 60_000);
@@ -54,7 +57,8 @@ async function runInCodeServer() {
     return finish(undefined, { exitCode: 1, problem: 'code-server missing: run bash test/vscode/install.sh' });
   }
   ensureBuilt();
-  const runDir = makeRunDir(options.untrusted ? 'integration-untrusted' : 'integration');
+  if (options.os && !USER_AGENTS[options.os]) return finish(undefined, { exitCode: 1, problem: `--os ${options.os}: use ${Object.keys(USER_AGENTS).join(' or ')}` });
+  const runDir = makeRunDir(options.untrusted ? 'integration-untrusted' : options.os ? `integration-${options.os}` : 'integration');
   const workspace = path.resolve(options.workspace ?? makeWorkspace(runDir));
   if (options.untrusted) plantModelSettings(workspace);
   const resultFile = path.join(runDir, 'integration-result.json');
@@ -73,10 +77,14 @@ async function runInCodeServer() {
     server = await startServer({
       runDir,
       folder: workspace,
-      env: { DI_INTEGRATION_RESULT: resultFile, ...(options.untrusted ? { DI_INTEGRATION_SUITE: 'untrusted' } : {}) },
+      env: {
+        DI_INTEGRATION_RESULT: resultFile,
+        ...(options.untrusted ? { DI_INTEGRATION_SUITE: 'untrusted' } : {}),
+        ...(options.os ? { DI_INTEGRATION_GREP: 'keybindings' } : {}),
+      },
       workspaceTrust: options.untrusted,
     });
-    browser = await launchBrowser(runDir);
+    browser = await launchBrowser(runDir, { userAgent: USER_AGENTS[options.os] });
     const { page } = browser;
 
     let onExit;
