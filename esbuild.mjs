@@ -12,6 +12,7 @@ const entries = [
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'bench/bench.ts', out: 'bench' },
   { in: 'bench/infill-quality.ts', out: 'infill-quality' },
+  { in: 'bench/gpu.ts', out: 'gpu' },
 ].filter((entry) => fs.existsSync(entry.in));
 
 const contexts = await Promise.all(

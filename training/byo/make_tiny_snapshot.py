@@ -2,7 +2,7 @@
 """A tiny randomly initialised Hugging Face snapshot of a real diffusion LLM family, in the real
 format, and its reference logits, for the TypeScript converter's parity tests.
 
-  /usr/bin/python3 training/byo/make_tiny_snapshot.py FAMILY OUT_DIR [--reference FILE] [--seed N]
+  /usr/bin/python3 training/byo/make_tiny_snapshot.py FAMILY OUT_DIR [--reference FILE] [--seed N] [--shape tiny|0.5b]
 
 FAMILY: dream (Dream / Dream-Coder / DiffuCoder: model_type "Dream"), open-dcoder (Qwen2 config,
 tied embeddings, mask token from tokenizer_config.json) or llada (LLaDA's own block names).
@@ -23,6 +23,9 @@ import torch
 from safetensors_io import write_safetensors
 
 HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB = 64, 4, 2, 2, 96, 320
+# --shape: the tiny test shape, or a real model's (Qwen2.5-0.5B's, which Dream-style models share):
+# random weights at a real size, for measuring speed (bench/gpu.ts), not parity.
+SHAPES = {"tiny": (64, 4, 2, 2, 96, 320), "0.5b": (896, 14, 2, 24, 4864, 151936)}
 SPECIALS = {
     "dream": ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|beginoftext|>", "<|mask|>"],
     "open-dcoder": ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|mask|>"],
@@ -202,7 +205,10 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--reference")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
     args = ap.parse_args()
+    global HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB
+    HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB = SHAPES[args.shape]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tok, vocab = tokenizer_json(SPECIALS[args.family])
