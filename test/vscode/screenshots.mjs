@@ -1,0 +1,150 @@
+// The README's screenshots of the preview, taken in a real VS Code (code-server + headless Chromium)
+// with the packaged .vsix and the embedded model, as a person would run each command: a one-line
+// hole, a multi-line hole, placeholders, and Continue from Text, each in a dark, a light and a
+// high-contrast theme. Writes media/screenshots/preview-<scene>-<theme>.png (the editor area only).
+//   npm run screenshots   (needs bash test/vscode/install.sh; packages the .vsix if stale)
+import fs from 'node:fs';
+import path from 'node:path';
+import { focusEditor, packageVsix, runCommand, runCommandAndPick, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import { repoRoot, sleep } from './server.mjs';
+
+const OUT = path.join(repoRoot, 'media', 'screenshots');
+
+const FILES = {
+  'stack.py': [
+    'class Stack:',
+    '    def __init__(self):',
+    '        self.items = []',
+    '',
+    '    def push(self, item):',
+    '        self.items.append(item)',
+    '',
+    '    def pop(self):',
+    '        if not self.items:',
+    '            raise IndexError("pop from an empty stack")',
+    '        return self.items.pop()',
+    '',
+  ].join('\n'),
+  'shapes.py': ['import math', '', '', 'def circle_area(r):', '    return [MASK] * r * r', '', '', 'def square_area(side):', '    return [MASK]', ''].join('\n'),
+  'notes.md': ['# Release notes', '', 'This release makes the preview easier to read.', '', ''].join('\n'),
+};
+
+const THEMES = [
+  ['dark', 'Dark Modern'],
+  ['light', 'Light Modern'],
+  ['high-contrast', 'Dark High Contrast'],
+];
+
+const SETTINGS = {
+  'diffusionInfill.seed': 11,
+  'diffusionInfill.length.policy': 'selection',
+  'workbench.colorTheme': 'Default Dark Modern',
+  'workbench.startupEditor': 'none',
+  'editor.minimap.enabled': false,
+  'window.commandCenter': false,
+};
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(name);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await focusEditor(page);
+}
+
+async function goToLine(page, line) {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+}
+
+/** Each scene puts the cursor or selection in place and starts its command. */
+const SCENES = [
+  {
+    name: 'one-line',
+    run: async (page) => {
+      await openFile(page, 'stack.py');
+      await goToLine(page, 6);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Shift+Home');
+      await runCommand(page, 'Diffusion Infill: Infill Selection');
+    },
+  },
+  {
+    name: 'multi-line',
+    run: async (page) => {
+      await openFile(page, 'stack.py');
+      await goToLine(page, 9);
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowDown');
+      await page.keyboard.press('Shift+ArrowLeft');
+      await runCommand(page, 'Diffusion Infill: Infill Selection');
+    },
+  },
+  {
+    name: 'placeholders',
+    run: async (page) => {
+      await openFile(page, 'shapes.py');
+      await runCommand(page, 'Diffusion Infill: Fill Placeholders');
+    },
+  },
+  {
+    name: 'continue',
+    run: async (page) => {
+      await openFile(page, 'notes.md');
+      await page.keyboard.press('Control+End');
+      await runCommand(page, 'Diffusion Infill: Continue from Text…');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill('The preview now');
+      await page.keyboard.press('Enter');
+      // How much text: the first choice (short).
+      await waitFor(async () => (await input.isVisible()) && (await input.inputValue()) === '', { timeout: 60_000, what: 'the length pick' });
+      await page.keyboard.press('Enter');
+    },
+  },
+];
+
+async function shoot(page, file) {
+  const box = await page.locator('.part.editor').boundingBox();
+  const status = await page.locator('.part.statusbar').boundingBox();
+  const clip = { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 360) };
+  await page.screenshot({ path: file, clip });
+  return { file, statusTop: status?.y };
+}
+
+const vsix = packageVsix();
+const session = await startUiSession({ vsix, settings: SETTINGS, files: FILES });
+let failed = 0;
+try {
+  const { page } = session;
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const [themeName, theme] of THEMES) {
+    if (themeName !== 'dark') await runCommandAndPick(page, 'Preferences: Color Theme', theme);
+    for (const scene of SCENES) {
+      try {
+        await scene.run(page);
+        await waitFor(async () => (await statusBarTexts(page)).some((t) => t.includes('Tab accept')), { timeout: 180_000, what: `the ${scene.name} preview` });
+        await sleep(300); // the hint and last decorations settle
+        const { file } = await shoot(page, path.join(OUT, `preview-${scene.name}-${themeName}.png`));
+        console.log(`[screenshots] ${path.relative(repoRoot, file)} (${fs.statSync(file).size} bytes)`);
+      } catch (error) {
+        failed++;
+        console.log(`[screenshots] ${scene.name} in ${theme} failed: ${error.message.split('\n')[0]}`);
+      }
+      // Reject (the document stays as it was), close whatever is open, start the next scene clean.
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+      await focusEditor(page).catch(() => {});
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'View: Revert and Close Editor').catch(() => {});
+    }
+  }
+} finally {
+  await session.close();
+}
+console.log(`screenshots: ${THEMES.length * SCENES.length - failed} taken, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
