@@ -6,6 +6,7 @@
 import { requestSegments } from './chat';
 import { createRng, planSpans, sample, type Frame, type Rng, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
+import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
 import { FrameThrottle, sampleHoles, sampleTexts } from './frames';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
@@ -15,14 +16,6 @@ import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, t
 export { MAX_SAMPLES };
 /** Refine strength when a request has `initial` holes but names none. */
 export const DEFAULT_REFINE_STRENGTH = 0.5;
-/**
- * Most bytes of logits one model call may return ([samples, tokens, vocab] float32). The process
- * peaks at about five times this (64 samples x 512 tokens x 8192 vocab = 1 GiB of logits took
- * 5.3 GB RSS), and the worker shares its process with the editor: past this, refuse with a message
- * rather than let the extension host be killed for memory.
- */
-export const MAX_LOGITS_BYTES = 256 * 1024 * 1024;
-
 export interface RunControl {
   isCancelled(): boolean;
   postFrame(message: FrameMessage): void;
@@ -54,17 +47,6 @@ function checkRequest(request: InfillRequest): void {
   if (request.strength !== undefined && !(request.strength > 0 && request.strength <= 1)) bad(`refine strength: expected a number in (0, 1], got ${request.strength}`);
   if (request.holeLength !== undefined && request.holeLength !== 'search' && request.holeLength !== 'bound') bad("the hole length mode must be 'search' or 'bound'");
   if (!request.segments.some((s) => s.kind === 'hole')) bad('the request has no holes to fill');
-}
-
-function checkBatchMemory(samples: number, tokens: number, vocab: number): void {
-  const bytes = samples * tokens * vocab * 4;
-  if (bytes <= MAX_LOGITS_BYTES) return;
-  const mib = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
-  const fits = Math.max(1, Math.floor(MAX_LOGITS_BYTES / (tokens * vocab * 4)));
-  throw new InfillError(
-    'bad-request',
-    `${samples} samples of ${tokens} tokens need ${mib(bytes)} for the model's output alone (vocabulary ${vocab}); the limit is ${mib(MAX_LOGITS_BYTES)} so the editor is not run out of memory. Ask for at most ${fits} samples at this length.`,
-  );
 }
 
 /** Remasks `strength` of each refine hole's tokens, chosen with the run's RNG. Returns the start time. */
@@ -106,8 +88,8 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
-  const planFor = (segments: Segment[]) => {
-    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, info.maxLength - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+  const planFor = (segments: Segment[], window = info.maxLength) => {
+    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, window - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
   let segments = requestSegments(request, model.chat, info.name);
@@ -120,8 +102,8 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   }
   const lengthSearchMs = search ? performance.now() - searchStarted : 0;
   const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
-  const plan = planFor(segments);
-  checkBatchMemory(request.samples, plan.ids.length, info.vocabSize);
+  const gathers = model.denoiser.forwardAt !== undefined;
+  const plan = planWithinMemory((window) => planFor(segments, window), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
   const rng = createRng(request.seed);
   const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
   const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, strength, rng);

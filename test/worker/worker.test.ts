@@ -205,3 +205,12 @@ test('a hole whose length the model picks is sized by the length search first; b
   const exact = await client.infill(request('def add(a, b):\n    return [MASK:3]\n')).result;
   assert.equal(exact.lengths, undefined, 'an exact hole is never searched');
 });
+
+test('the batch-memory limit counts the rows the graph returns: 64 samples of an 8-token hole in a full window run', async () => {
+  await client.load(load);
+  // The embedded graph gathers the hole rows: 64 x 8 x 8192 floats, not 64 x 512 x 8192 (1 GiB, refused before).
+  const done = await client.infill(request(`${'x = 1\n'.repeat(600)}y = [MASK:8]\n`, { samples: 64, sampler: { strategy: 'mdlm', steps: 2 } })).result;
+  assert.equal(done.samples.length, 64);
+  const refused = await client.infill(request(`${'x = 1\n'.repeat(600)}y = [MASK:300]\n`, { samples: 64 })).result.then(() => '', (e: InfillError) => e.message);
+  assert.match(refused, /^64 samples of 300 hole tokens need 600 MiB .* Ask for at most 27 samples at this length\.$/);
+});

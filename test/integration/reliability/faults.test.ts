@@ -135,9 +135,10 @@ describe('Reliability: worker faults', () => {
     const model = await api.ensureModel();
     const rssBefore = process.memoryUsage().rss;
     const started = Date.now();
-    // 64 samples over the whole window: 1 GiB of logits per step (it peaked at 5.3 GB RSS before the limit).
+    // 64 samples of a 300-token hole: 600 MiB of (gathered) logits per step; 64 samples of the
+    // whole window peaked at 5.3 GB RSS before the limit.
     const handle = api.reliability.client.infill({
-      segments: [{ kind: 'text', text: 'x = 1\n'.repeat(600) }, { kind: 'hole', length: 64 }],
+      segments: [{ kind: 'text', text: 'x = 1\n'.repeat(600) }, { kind: 'hole', length: 300 }],
       sampler: { ...DEFAULT_SAMPLER_OPTIONS, steps: 4 },
       seed: 1,
       samples: 64,
@@ -146,7 +147,7 @@ describe('Reliability: worker faults', () => {
     const error = await handle.result.then(() => undefined, (e: Error & { code?: string }) => e);
     assert.ok(error, 'the huge batch ran');
     assert.equal(error.code, 'bad-request');
-    assert.match(error.message, /64 samples of \d+ tokens need \d+ MiB .* Ask for at most \d+ samples/);
+    assert.match(error.message, /64 samples of (300 hole tokens|\d+ tokens \(the holes and the text between them\)) need \d+ MiB .* Ask for at most \d+ samples/);
     assert.ok(Date.now() - started < 20_000, 'refused quickly');
     const grewMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     assert.ok(grewMb < 200, `RSS grew ${grewMb.toFixed(0)} MB`);
