@@ -1,4 +1,5 @@
 /** Command-line parsing for `diffusion-infill`: pure, so every flag and every error can be tested. */
+import { appendAll } from '../core/arrays';
 import { DEFAULT_HOLE_LENGTH } from '../core/placeholders';
 import { DEFAULT_PRESET, PRESETS, type PresetName } from '../core/presets';
 import type { SamplerOptions, StrategyName } from '../core/types';
@@ -155,7 +156,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--json': o.json = true; break;
       case '--trace': o.trace = true; break;
       case '--':
-        texts.push(...argv.slice(i + 1));
+        appendAll(texts, argv.slice(i + 1));
         i = argv.length;
         break;
       default:

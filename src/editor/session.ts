@@ -14,6 +14,7 @@
  * that touches a hole closes the session, so nothing is ever written over what the user typed.
  */
 import * as vscode from 'vscode';
+import { appendAll } from '../core/arrays';
 import { TokenState } from '../core/types';
 import type { DoneMessage, FrameMessage, InfillRequest, ModelInfo, TokenView } from '../protocol/protocol';
 import type { InfillHandle } from '../host/client';
@@ -347,7 +348,7 @@ export class Session {
   documentChanged(changes: readonly TextChange[]): void {
     if (this.phase === 'closed' || changes.length === 0) return;
     if (this.phase === 'accepting') {
-      this.changesDuringAccept.push(...changes);
+      appendAll(this.changesDuringAccept, changes);
       return;
     }
     const moved = moveThroughChanges(

@@ -58,3 +58,8 @@ test('bad input is a UsageError that names the flag', () => {
   ];
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));
 });
+
+test('a few hundred thousand words after -- get the one-line usage error, not a stack overflow (no spread of argv)', () => {
+  const words = new Array<string>(300_000).fill('a');
+  assert.throws(() => parseArgs(['--', ...words]), (e: Error) => e instanceof UsageError && /TEXT: expected one argument, got 300000/.test(e.message));
+});

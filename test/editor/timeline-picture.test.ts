@@ -128,3 +128,14 @@ test('the webview page: strict CSP with a nonce, no inline code, nothing remote'
   assert.ok(!/https?:\/\//.test(html), 'no remote resource');
   assert.ok(html.includes(`script-src 'nonce-${nonce}'`));
 });
+
+test('a large run (512 steps x 400 tokens) makes one picture: its shapes are not spread into a call', () => {
+  const recorder = new TimelineRecorder();
+  const steps = 512;
+  const run = recorder.begin(1, { ...META, steps, holeLengths: [400] });
+  const row = [Array.from({ length: 400 }, (_, i) => D(String(i % 10)))];
+  for (let s = 1; s <= steps; s++) recorder.record(run, s, steps, row);
+  recorder.finish(run, 'done');
+  const picture = timelinePicture([run, run]);
+  assert.ok(picture.shapes.length > 2 * steps * 400, `${picture.shapes.length} shapes`);
+});

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { maxOf } from '../../core/arrays';
 import type { TokenView } from '../../protocol/protocol';
 import type { RunEvent, Session } from '../session';
 import { frameAt, runTitle, type RunMeta, type TimelineRun, TimelineRecorder } from './model';
@@ -122,7 +123,7 @@ export class TimelineController implements vscode.Disposable {
       const editor = vscode.window.activeTextEditor;
       const session = editor && this.sessions.get(editor.document);
       const mine = session && [...this.sessionOfRun].filter(([, s]) => s === session).map(([id]) => id);
-      runId = mine && mine.length > 0 ? Math.max(...mine) : undefined;
+      runId = mine && mine.length > 0 ? maxOf(mine) : undefined;
     }
     // The latest run is followed: a reroll or a new run replaces it on screen.
     this.shownA = compareWith === undefined && runId === this.recorder.latest()?.id ? undefined : runId;

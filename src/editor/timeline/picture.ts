@@ -15,6 +15,7 @@ import {
   type TimelineRun,
 } from './model';
 import { cellClass } from './palette';
+import { appendAll } from '../../core/arrays';
 import { TokenState } from '../../core/types';
 
 export type Shape =
@@ -149,7 +150,7 @@ function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions
   const chartY = confY + CONF_HEIGHT + 22;
   const chartWidth = Math.max(gridWidth, 160);
   const positions = columns.reduce((a, b) => a + b, 0);
-  shapes.push(...chartShapes(stepStats(run), positions, x0 + LEFT, chartY, chartWidth, CHART_HEIGHT));
+  appendAll(shapes, chartShapes(stepStats(run), positions, x0 + LEFT, chartY, chartWidth, CHART_HEIGHT));
   return { shapes, width: LEFT + Math.max(gridWidth, chartWidth) + 12, height: chartY + CHART_HEIGHT + 10 };
 }
 
@@ -161,7 +162,7 @@ export function timelinePicture(runs: readonly TimelineRun[], options: PictureOp
   let height = 0;
   for (const run of runs) {
     const block = runBlock(run, width === 0 ? 0 : width + GAP, opts);
-    shapes.push(...block.shapes);
+    appendAll(shapes, block.shapes);
     width = (width === 0 ? 0 : width + GAP) + block.width;
     height = Math.max(height, block.height);
   }
