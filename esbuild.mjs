@@ -10,6 +10,7 @@ const entries = [
   { in: 'src/editor/extension.ts', out: 'extension' },
   { in: 'src/worker/worker.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
+  { in: 'src/convert/thread.ts', out: 'convert' },
   { in: 'bench/bench.ts', out: 'bench' },
   { in: 'bench/infill-quality.ts', out: 'infill-quality' },
   { in: 'bench/gpu.ts', out: 'gpu' },

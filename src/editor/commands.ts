@@ -15,6 +15,7 @@ import { buildSegments, selectionBound, toLf, type HoleSpec } from './text';
 import { samplerFor } from './presets';
 import { samplesFor } from '../core/presets';
 import { listModelFolders, USER_MODELS_DIR } from './modelList';
+import { convertModelFolder, type ConvertArgs } from './convertModel';
 
 export type Cmd = (...args: any[]) => unknown;
 
@@ -337,25 +338,33 @@ export function reroll(ctx: Ctx): Cmd {
   };
 }
 
+/** Select Model…: args, a folder to use, or `{ convert }` to convert a snapshot first (tests). */
 export function selectModel(ctx: Ctx): Cmd {
-  return async (folder?: string): Promise<boolean> => {
-    let dir = folder;
-    if (dir === undefined) {
+  return async (folder?: string | { convert: ConvertArgs }): Promise<boolean> => {
+    let dir = typeof folder === 'string' ? folder : undefined;
+    if (typeof folder === 'object') {
+      dir = await convertModelFolder(ctx, folder.convert);
+      if (dir === undefined) return false;
+    } else if (dir === undefined) {
       const current = path.resolve(ctx.config.modelDir);
       const inUse = (dir: string) => (path.resolve(dir) === current ? ' (in use)' : '');
       const browse = { label: '$(folder-opened) Choose a model folder…' };
+      const convert = { label: '$(sync) Convert a Hugging Face folder…', description: 'Dream, Dream-Coder, DiffuCoder, Open-dCoder, LLaDA snapshots' };
       const embedded = {
         label: `${inUse(ctx.config.embeddedModelDir) ? '$(check)' : '$(package)'} Use the embedded model${inUse(ctx.config.embeddedModelDir)}`,
         description: ctx.config.embeddedModelDir,
       };
       const userModels = listModelFolders().map((m) => ({ label: `${inUse(m.dir) ? '$(check)' : '$(file-directory)'} ${m.name}${inUse(m.dir)}`, description: m.dir, dir: m.dir as string }));
-      const choice = await vscode.window.showQuickPick([embedded, ...userModels, browse], {
+      const choice = await vscode.window.showQuickPick([embedded, ...userModels, browse, convert], {
         title: `Diffusion Infill: Select Model (now: ${path.basename(current)})`,
         placeHolder: `The embedded model, a model folder under ${USER_MODELS_DIR}, or any folder`,
       });
       if (!choice) return false;
       if (choice === embedded) {
         dir = '';
+      } else if (choice === convert) {
+        dir = await convertModelFolder(ctx);
+        if (dir === undefined) return false;
       } else if ('dir' in choice && typeof choice.dir === 'string') {
         dir = choice.dir;
       } else {

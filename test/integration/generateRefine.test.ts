@@ -107,6 +107,28 @@ describe('Generate from Instruction', () => {
     assert.equal(editor.document.getText(), SOURCE);
   });
 
+  it('Select Model converts a Hugging Face folder on its own thread, then uses it', async function () {
+    this.timeout(180_000);
+    const restoreModel = await useSettings({ modelPath: undefined });
+    const out = path.join(os.homedir(), '.diffusion-infill', 'models', `${path.basename(dir)}-int8`);
+    const src = path.join(dir, path.basename(dir));
+    fs.cpSync(path.join(dir, 'snapshot'), src, { recursive: true });
+    try {
+      assert.equal(await vscode.commands.executeCommand('diffusionInfill.selectModel', { convert: { src, quantize: 'int8' } }), true);
+      assert.equal(vscode.workspace.getConfiguration('diffusionInfill').get('modelPath'), out);
+      assert.ok(fs.existsSync(path.join(out, 'onnx', 'model_quantized.onnx')));
+      const model = await api.ensureModel();
+      assert.equal(model.modelDir, out);
+      assert.equal(model.chat, true);
+      // The same folder again: refused in one message, the first conversion untouched.
+      assert.equal(await vscode.commands.executeCommand('diffusionInfill.selectModel', { convert: { src, quantize: 'int8' } }), false);
+      assert.ok(fs.existsSync(path.join(out, 'onnx', 'model_quantized.onnx')));
+    } finally {
+      await restoreModel();
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('an instruct model answers at the cursor; the document changes only on accept, one undo restores it', async () => {
     const restoreModel = await useSettings({ modelPath: path.join(dir, 'dream') });
     try {

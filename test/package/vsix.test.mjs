@@ -17,7 +17,7 @@ const RUNTIME = {
 };
 const COMMON = [
   'package.json', 'README.md', 'LICENSE.txt', 'THIRD_PARTY_NOTICES.md', 'CHANGELOG.md',
-  'dist/extension.js', 'dist/worker.js', 'dist/cli.js',
+  'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/convert.js',
   'models/mdlm-code-small/config.json', 'models/mdlm-code-small/tokenizer.json', 'models/mdlm-code-small/tokenizer_config.json',
   'models/mdlm-code-small/onnx/model.onnx', 'models/mdlm-code-small/onnx/model_quantized.onnx',
   'node_modules/onnxruntime-node/package.json', 'node_modules/onnxruntime-node/dist/index.js',
