@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionProviderSetting } from '../protocol/protocol';
-import { bindingSubfolder, CUDA_PROVIDER_REQUIRED, cudaPossible as cudaOn, PLATFORM_ACCELERATOR } from '../protocol/providerLibraries';
+import { bindingSubfolder, CUDA_PROVIDER_REQUIRED, cudaPossible, PLATFORM_ACCELERATOR } from '../protocol/providerLibraries';
 
 export interface PlatformFacts {
   platform: NodeJS.Platform;
@@ -22,15 +22,15 @@ export interface ProviderChoice {
 }
 
 export function chooseProvider(setting: ExecutionProviderSetting, facts: PlatformFacts): ProviderChoice {
-  const cudaPossible = cudaOn(facts.platform, facts.arch);
+  const cudaHere = cudaPossible(facts.platform, facts.arch);
   switch (setting) {
     case 'cpu':
       return { provider: 'cpu' };
     case 'auto':
-      if (cudaPossible && facts.cudaLibraryPresent) return { provider: 'cuda' };
+      if (cudaHere && facts.cudaLibraryPresent) return { provider: 'cuda' };
       return { provider: PLATFORM_ACCELERATOR[facts.platform]?.provider ?? 'cpu' };
     case 'cuda':
-      if (!cudaPossible) return { provider: 'cpu', notice: `CUDA is only available on Linux x64 (this is ${facts.platform} ${facts.arch}); using CPU` };
+      if (!cudaHere) return { provider: 'cpu', notice: `CUDA is only available on Linux x64 (this is ${facts.platform} ${facts.arch}); using CPU` };
       if (!facts.cudaLibraryPresent) {
         return { provider: 'cpu', notice: 'CUDA provider library (libonnxruntime_providers_cuda.so) is not installed next to onnxruntime-node; using CPU' };
       }
