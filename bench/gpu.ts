@@ -11,7 +11,8 @@
  * on CUDA: ms per model call and the worker's step time over it (step/forward), at hole 64,
  * window 512, 32 steps, ReMDM-cap. Writes bench/out/gpu-<date>.json and prints a Markdown table.
  * A CUDA load that falls back to the CPU is printed with its reason and counted as no figure.
- * Without a usable GPU it says why and exits 2, measuring nothing.
+ * Without a usable GPU it says why and exits 2, measuring nothing. `--cpu-only` measures the CPU
+ * side alone (a dry run of the script, and the baseline), with no GPU figure.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,18 +35,19 @@ const REPO = path.resolve(__dirname, '..');
 const WORKER = path.join(REPO, 'dist', 'worker.js');
 const CASE = { strategy: 'remdm-cap', hole: 64, window: 512, steps: 32 } as const;
 const REAL_SHAPED = path.join(REPO, 'bench', 'out', 'dream-0.5b-shaped');
-const USAGE = 'npm run bench:gpu -- [--nupkg Microsoft.ML.OnnxRuntime.Gpu.Linux.<version>.nupkg] [--model DIR]... [--real-shaped] [--threads N]';
+const USAGE = 'npm run bench:gpu -- [--nupkg Microsoft.ML.OnnxRuntime.Gpu.Linux.<version>.nupkg] [--model DIR]... [--real-shaped] [--threads N] [--cpu-only]';
 
-interface Args { nupkg?: string; models: string[]; realShaped: boolean; threads: number }
+interface Args { nupkg?: string; models: string[]; realShaped: boolean; threads: number; cpuOnly: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: [], realShaped: false, threads: os.availableParallelism() };
+  const a: Args = { models: [], realShaped: false, threads: os.availableParallelism(), cpuOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--nupkg') a.nupkg = argv[++i];
     else if (flag === '--model') a.models.push(argv[++i]);
     else if (flag === '--real-shaped') a.realShaped = true;
     else if (flag === '--threads') a.threads = Number(argv[++i]);
+    else if (flag === '--cpu-only') a.cpuOnly = true;
     else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
   return a;
@@ -107,18 +109,21 @@ async function measure(modelDir: string, asked: ExecutionProviderSetting, thread
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (process.platform !== 'linux' || process.arch !== 'x64') noFigures(`the CUDA provider is for Linux x64; this is ${process.platform}-${process.arch}`);
   const host = checkHost(await gatherHostFacts());
-  if (host.blocker) noFigures(host.blocker);
-  if (host.missing.length) noFigures(`this machine lacks ${host.missing.map((m) => `${m.what} (${m.libraries.join(', ')})`).join(' and ')} on the library path`);
-  await ensureProvider(args.nupkg);
+  if (!args.cpuOnly) {
+    if (process.platform !== 'linux' || process.arch !== 'x64') noFigures(`the CUDA provider is for Linux x64; this is ${process.platform}-${process.arch}`);
+    if (host.blocker) noFigures(host.blocker);
+    if (host.missing.length) noFigures(`this machine lacks ${host.missing.map((m) => `${m.what} (${m.libraries.join(', ')})`).join(' and ')} on the library path`);
+    await ensureProvider(args.nupkg);
+  }
   const models = [path.join(REPO, 'models', 'mdlm-code-small'), ...args.models.map((m) => path.resolve(m)), ...(args.realShaped ? [realShapedModel()] : [])];
   const rows: Row[] = [];
-  for (const model of models) for (const asked of ['cpu', 'cuda'] as const) rows.push(await measure(model, asked, args.threads));
-  const out = path.join(REPO, 'bench', 'out', `gpu-${new Date().toISOString().slice(0, 10)}.json`);
+  const providers = args.cpuOnly ? (['cpu'] as const) : (['cpu', 'cuda'] as const);
+  for (const model of models) for (const asked of providers) rows.push(await measure(model, asked, args.threads));
+  const out = path.join(REPO, 'bench', 'out', `${args.cpuOnly ? 'cpu' : 'gpu'}-${new Date().toISOString().slice(0, 10)}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify({ gpu: host.summary, threads: args.threads, case: CASE, rows }, null, 2));
-  console.log(`GPU: ${host.summary}; ${args.threads} CPU threads; ${CASE.strategy}, hole ${CASE.hole}, window ${CASE.window}, ${CASE.steps} steps, each folder's int8 graph where it has one\n`);
+  console.log(`GPU: ${args.cpuOnly ? 'not used (--cpu-only)' : host.summary}; ${args.threads} CPU threads; ${CASE.strategy}, hole ${CASE.hole}, window ${CASE.window}, ${CASE.steps} steps, each folder's int8 graph where it has one\n`);
   console.log(table('CPU vs CUDA', ['model', 'asked', 'ran on', 'ms / model call', 'ms / step', 'step/forward', 'load ms'],
     rows.map((r) => [r.model, r.asked, r.provider === r.asked ? r.provider : `${r.provider} (fell back: ${r.notice ?? 'no reason given'})`, r.msPerCall.toFixed(2), r.stepMs.toFixed(2), r.stepOverForward.toFixed(3), r.loadMs.toFixed(0)])));
   console.log(`(written to ${path.relative(REPO, out)})`);

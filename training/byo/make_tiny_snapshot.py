@@ -212,6 +212,10 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tok, vocab = tokenizer_json(SPECIALS[args.family])
+    # A real-sized vocabulary (not the tiny shape, whose padding rows the tests rely on): filler tokens,
+    # never produced by the merges, up to VOCAB, as the runtime wants tokenizer and logits to agree.
+    for i in range(len(vocab), VOCAB if args.shape != "tiny" else 0):
+        vocab[f"<|filler_{i}|>"] = i
     config = family_config(args.family, vocab)
     (out / "config.json").write_text(json.dumps(config, indent=2))
     (out / "tokenizer.json").write_text(json.dumps(tok, ensure_ascii=False))
