@@ -35,6 +35,8 @@ export interface DiffusionInfillApi {
   };
   /** A copy of the last request the worker was sent. */
   lastRequest(): InfillRequest | undefined;
+  /** The text offered as the editor's inline suggestion in the document (a multi-line result at a point hole). */
+  ghostText(document: vscode.TextDocument): string | undefined;
   /** The quality / pause status bar item's text. */
   modeText(): string;
   /** The refinement timeline: recorded runs, scrubbing as the panel does it, what the preview draws. */

@@ -26,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
       client: ctx.client,
     },
     lastRequest: () => ctx.lastRequest,
+    ghostText: (document) => ctx.presenter.ghostText(document),
     modeText: () => ctx.mode.text,
     timeline: {
       runs: () => ctx.timeline.recorder.list(),

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { TokenView } from '../protocol/protocol';
 import { failureMessage } from './errorText';
+import { GhostText } from './ghostText';
 import { PreviewRenderer } from './preview';
 import { hintText } from './previewHint';
 import type { Session } from './session';
@@ -33,6 +34,7 @@ type HoleTokens = readonly (readonly TokenView[])[];
 
 export class SessionPresenter implements vscode.Disposable {
   private readonly preview = new PreviewRenderer();
+  private readonly ghost = new GhostText();
   /** Tokens drawn instead of a ready session's result (the timeline's scrubbed step). */
   private readonly shownSteps = new WeakMap<Session, HoleTokens>();
   /** Sessions seen already (a new one may get a progress notification). */
@@ -53,6 +55,7 @@ export class SessionPresenter implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.updateContextKeys()),
       vscode.window.onDidChangeTextEditorSelection((e) => this.selectionChanged(e)),
       this.preview,
+      this.ghost,
     );
   }
 
@@ -153,6 +156,7 @@ export class SessionPresenter implements vscode.Disposable {
     if (session.phase === 'closed') return;
     const tokens = this.tokensToDraw(session);
     const holes = session.holes.map((h, i) => ({ range: session.rangeOf(i), tokens: tokens[i], accepted: h.accepted }));
+    const ghostHole = this.offerGhostText(session, holes);
     for (const editor of this.editorsOf(session.document)) {
       const atHole = session.cursorAt(editor);
       if (editor === vscode.window.activeTextEditor) this.drawnAtHole.set(session, atHole);
@@ -160,8 +164,30 @@ export class SessionPresenter implements vscode.Disposable {
         session.phase === 'accepting'
           ? undefined
           : hintText({ phase: session.phase, step: session.lastFrame?.step, totalSteps: session.lastFrame?.totalSteps, candidate: session.candidateLabel, atHole });
-      this.preview.render(editor, holes, hint);
+      this.preview.render(editor, ghostHole === undefined ? holes : holes.map((h, i) => (i === ghostHole ? { ...h, tokens: [], accepted: '' } : h)), hint);
     }
+  }
+
+  /**
+   * A finished text of several lines at a point hole under the cursor goes to the editor's inline
+   * suggestion (drawn in its lines); returns that hole's index, whose decorations then stay empty.
+   */
+  private offerGhostText(session: Session, holes: readonly { range: vscode.Range; tokens: readonly TokenView[]; accepted: string }[]): number | undefined {
+    const editor = vscode.window.activeTextEditor;
+    const ready = session.phase === 'ready' && !this.shownSteps.has(session) && editor?.document === session.document && GhostText.enabled(session.document);
+    const at = ready ? holes.findIndex((h) => h.range.isEmpty && editor.selection.isEmpty && h.range.start.isEqual(editor.selection.active)) : -1;
+    const text = at >= 0 ? holes[at].accepted + holes[at].tokens.map((t) => t.text).join('') : '';
+    if (!text.includes('\n')) {
+      this.ghost.hide(session.document);
+      return undefined;
+    }
+    this.ghost.show(session.document, holes[at].range.start, text);
+    return at;
+  }
+
+  /** The text offered as an inline suggestion in the document, if any (tests). */
+  ghostText(document: vscode.TextDocument): string | undefined {
+    return this.ghost.shown(document);
   }
 
   /** The keys' context and the hint follow the cursor (at the hole, or parked away from it). */
@@ -172,6 +198,7 @@ export class SessionPresenter implements vscode.Disposable {
   }
 
   private clear(session: Session): void {
+    this.ghost.hide(session.document);
     for (const editor of this.editorsOf(session.document)) this.preview.clear(editor);
   }
 

@@ -9,6 +9,14 @@ import { after, afterEach, before, describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings, watchDocument } from './helpers';
 
+async function until(fn: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const SOURCE = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        self.items.append(item)\n';
 
 describe('Generate and Refine', () => {
@@ -37,6 +45,27 @@ describe('Generate and Refine', () => {
     const [text] = resultTexts(session);
     assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
     assert.equal(doc.getText(), SOURCE + text);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), SOURCE);
+  });
+
+  it('a finished result of several lines at the cursor is drawn in its lines (inline suggestion), accepted by Tab as one undo step', async () => {
+    const editor = await openEditor(SOURCE);
+    const doc = editor.document;
+    const end = doc.positionAt(SOURCE.length);
+    editor.selection = new vscode.Selection(end, end);
+    const session = await runCommand(api, 'diffusionInfill.generate', doc, { prompt: '    def pop(self):\n', length: 48 });
+    const [text] = resultTexts(session);
+    assert.ok(text.includes('\n'), `seed ${session.request.seed} should give several lines: ${JSON.stringify(text)}`);
+    assert.equal(api.ghostText(doc), text);
+    // The cursor leaves: the suggestion goes (the preview waits, parked); back at the hole it returns.
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await until(() => api.ghostText(doc) === undefined, 'the suggestion hidden');
+    editor.selection = new vscode.Selection(end, end);
+    await until(() => api.ghostText(doc) === text, 'the suggestion back');
+    assert.equal(await vscode.commands.executeCommand('diffusionInfill.accept'), true);
+    assert.equal(doc.getText(), SOURCE + text);
+    assert.equal(api.ghostText(doc), undefined);
     await vscode.commands.executeCommand('undo');
     assert.equal(doc.getText(), SOURCE);
   });

@@ -99,7 +99,7 @@ const SCENES = [
       await page.keyboard.press('Control+End');
       await runCommand(page, 'Diffusion Infill: Continue from Text…');
       const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await waitFor(async () => (await input.isVisible()) && (await input.getAttribute('placeholder'))?.startsWith('Text to continue'), { timeout: 60_000, what: 'the Continue from Text prompt' });
       await input.fill('The preview now');
       await page.keyboard.press('Enter');
       // How much text: the first choice (short).
@@ -108,6 +108,14 @@ const SCENES = [
     },
   },
 ];
+
+/** Rejects (the document stays as it was) and closes whatever is open: the next scene starts clean. */
+async function reset(page) {
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+  await focusEditor(page).catch(() => {});
+  await page.keyboard.press('Escape');
+  await runCommand(page, 'View: Revert and Close Editor').catch(() => {});
+}
 
 async function shoot(page, file) {
   const box = await page.locator('.part.editor').boundingBox();
@@ -126,21 +134,21 @@ try {
   for (const [themeName, theme] of THEMES) {
     if (themeName !== 'dark') await runCommandAndPick(page, 'Preferences: Color Theme', theme);
     for (const scene of SCENES) {
-      try {
-        await scene.run(page);
-        await waitFor(async () => (await statusBarTexts(page)).some((t) => t.includes('Tab accept')), { timeout: 180_000, what: `the ${scene.name} preview` });
-        await sleep(300); // the hint and last decorations settle
-        const { file } = await shoot(page, path.join(OUT, `preview-${scene.name}-${themeName}.png`));
-        console.log(`[screenshots] ${path.relative(repoRoot, file)} (${fs.statSync(file).size} bytes)`);
-      } catch (error) {
-        failed++;
-        console.log(`[screenshots] ${scene.name} in ${theme} failed: ${error.message.split('\n')[0]}`);
+      // A second try when the workbench was slow to answer a key (a loaded machine).
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          await scene.run(page);
+          await waitFor(async () => (await statusBarTexts(page)).some((t) => t.includes('Tab accept')), { timeout: 180_000, what: `the ${scene.name} preview` });
+          await sleep(300); // the hint and last decorations settle
+          const { file } = await shoot(page, path.join(OUT, `preview-${scene.name}-${themeName}.png`));
+          console.log(`[screenshots] ${path.relative(repoRoot, file)} (${fs.statSync(file).size} bytes)`);
+          attempt = 3;
+        } catch (error) {
+          console.log(`[screenshots] ${scene.name} in ${theme} failed (try ${attempt}): ${error.message.split('\n')[0]}`);
+          if (attempt === 2) failed++;
+        }
+        await reset(page);
       }
-      // Reject (the document stays as it was), close whatever is open, start the next scene clean.
-      for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
-      await focusEditor(page).catch(() => {});
-      await page.keyboard.press('Escape');
-      await runCommand(page, 'View: Revert and Close Editor').catch(() => {});
     }
   }
 } finally {
