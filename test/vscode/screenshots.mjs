@@ -5,7 +5,7 @@
 //   npm run screenshots   (needs bash test/vscode/install.sh; packages the .vsix if stale)
 import fs from 'node:fs';
 import path from 'node:path';
-import { focusEditor, packageVsix, runCommand, runCommandAndPick, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import { focusEditor, packageVsix, runCommand, runCommandAndPick, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
 import { repoRoot, sleep } from './server.mjs';
 
 const OUT = path.join(repoRoot, 'media', 'screenshots');
@@ -29,11 +29,13 @@ const FILES = {
   'notes.md': ['# Release notes', '', 'This release makes the preview easier to read.', '', ''].join('\n'),
 };
 
-const THEMES = [
+const ALL_THEMES = [
   ['dark', 'Dark Modern'],
   ['light', 'Light Modern'],
   ['high-contrast', 'Dark High Contrast'],
 ];
+// DI_SCREENSHOT_THEMES=light,high-contrast retakes some of them.
+const THEMES = ALL_THEMES.filter(([name]) => !process.env.DI_SCREENSHOT_THEMES || process.env.DI_SCREENSHOT_THEMES.split(',').includes(name));
 
 const SETTINGS = {
   'diffusionInfill.seed': 11,
@@ -144,7 +146,7 @@ try {
           console.log(`[screenshots] ${path.relative(repoRoot, file)} (${fs.statSync(file).size} bytes)`);
           attempt = 3;
         } catch (error) {
-          console.log(`[screenshots] ${scene.name} in ${theme} failed (try ${attempt}): ${error.message.split('\n')[0]}`);
+          console.log(`[screenshots] ${scene.name} in ${theme} failed (try ${attempt}): ${error.message.split('\n')[0]}; ${await screenshot(page, `screenshots-failed-${scene.name}-${themeName}`)}`);
           if (attempt === 2) failed++;
         }
         await reset(page);
