@@ -11,6 +11,8 @@ export interface ResourceCounts {
   sessions: number;
   changeListeners: number;
   progressNotifications: number;
+  /** Runs whose progress notification may still open (its delay has not run out). */
+  progressPending: number;
   decorationTypes: number;
   workerThreads: number;
   pendingRequests: number;

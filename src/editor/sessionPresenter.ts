@@ -43,6 +43,7 @@ export class SessionPresenter implements vscode.Disposable {
   private readonly drawnAtHole = new WeakMap<Session, boolean>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private progressShown = 0;
+  private progressPending = 0;
 
   constructor(
     private readonly sessions: SessionRegistry,
@@ -60,8 +61,8 @@ export class SessionPresenter implements vscode.Disposable {
   }
 
   /** Open progress notifications and live decoration types (leak checks). */
-  resourceCounts(): { progressNotifications: number; decorationTypes: number } {
-    return { progressNotifications: this.progressShown, decorationTypes: this.preview.liveDecorationTypes };
+  resourceCounts(): { progressNotifications: number; progressPending: number; decorationTypes: number } {
+    return { progressNotifications: this.progressShown, progressPending: this.progressPending, decorationTypes: this.preview.liveDecorationTypes };
   }
 
   /**
@@ -103,7 +104,9 @@ export class SessionPresenter implements vscode.Disposable {
   }
 
   private showProgressIfSlow(session: Session): void {
+    this.progressPending++;
     setTimeout(() => {
+      this.progressPending--;
       if (!session.running) return;
       void vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Diffusion Infill: ${session.label}`, cancellable: true },

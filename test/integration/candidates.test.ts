@@ -3,11 +3,11 @@
 // rest, in one undo step, and Reject leaves the original.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import { nextLine, nextWord } from '../../src/editor/partialAccept';
 import type { Session } from '../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from './helpers';
+import { FAST, openEditor, runCommand, select, useSettings, useSuite } from './helpers';
 
 const SOURCE = 'def add(a, b):\n    total = a + b\n    return total\n\n\ndef mul(a, b):\n    return a * b\n';
 const HOLE = 'total = a + b\n    return total';
@@ -17,15 +17,9 @@ function shownText(session: Session, hole = 0): string {
 }
 
 describe('Candidates', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    // Full-vocabulary sampling over a 10-token hole: three samples all alike is vanishingly rare.
-    restore = await useSettings({ ...FAST, candidates: 3, 'sampler.strategy': 'mdlm', 'sampler.topP': 1, 'sampler.temperature': 1.5 });
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  // Full-vocabulary sampling over a 10-token hole: three samples all alike is vanishingly rare.
+  useSuite({ ...FAST, candidates: 3, 'sampler.strategy': 'mdlm', 'sampler.topP': 1, 'sampler.temperature': 1.5 }, (got) => (api = got));
 
   it('draws K samples in one run; cycling shows each, wraps, and Accept writes the shown one', async () => {
     const editor = await openEditor(SOURCE);
@@ -75,14 +69,8 @@ describe('Candidates', () => {
 });
 
 describe('Partial accept', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, candidates: 3, 'sampler.strategy': 'mdlm' });
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, candidates: 3, 'sampler.strategy': 'mdlm' }, (got) => (api = got));
 
   it('takes a word, then a line, into the preview; Accept writes them with the rest in one undo step', async () => {
     const editor = await openEditor(SOURCE);

@@ -3,36 +3,17 @@
 // elsewhere move the holes along.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, resultTexts, select, useSettings } from './helpers';
+import { FAST, openEditor, resultTexts, select, untilFirstFrame, useSettings, useSuite } from './helpers';
 
 const SOURCE = 'def area(w, h):\n    result = w * h\n    return result\n';
 
-/** Resolves on the session's first frame (or when it is no longer running). */
-function firstFrame(api: DiffusionInfillApi, session: Session): Promise<void> {
-  return new Promise((resolve) => {
-    if (session.lastFrame || session.phase !== 'running') return resolve();
-    const listener = api.onDidChange((s) => {
-      if (s === session && (s.lastFrame || s.phase !== 'running')) {
-        listener.dispose();
-        resolve();
-      }
-    });
-  });
-}
-
 describe('Edits while sampling', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    // Many steps so the edit lands while the run is still going.
-    restore = await useSettings({ ...FAST, 'sampler.steps': 256 });
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  // Many steps so the edit lands while the run is still going.
+  useSuite({ ...FAST, 'sampler.steps': 256 }, (got) => (api = got));
 
   it('typing inside the hole stops the run; only the user\'s keystroke is in the document', async () => {
     const editor = await openEditor(SOURCE);
@@ -40,7 +21,7 @@ describe('Edits while sampling', () => {
     editor.selection = select(editor, 'w * h');
     const session = (await vscode.commands.executeCommand('diffusionInfill.infillSelection')) as Session;
     assert.ok(session, 'no session started');
-    await firstFrame(api, session);
+    await untilFirstFrame(api, session);
     const phaseAtEdit = session.phase;
     const inside = doc.positionAt(SOURCE.indexOf('w * h') + 2);
     assert.equal(await editor.edit((b) => b.insert(inside, 'XY')), true);
@@ -61,7 +42,7 @@ describe('Edits while sampling', () => {
     editor.selection = select(editor, 'w * h');
     const session = (await vscode.commands.executeCommand('diffusionInfill.infillSelection')) as Session;
     assert.ok(session, 'no session started');
-    await firstFrame(api, session);
+    await untilFirstFrame(api, session);
     assert.equal(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# typed meanwhile\n')), true);
     await session.whenIdle();
     assert.equal(session.phase, 'ready', `closed: ${session.closeReason} ${session.error?.message ?? ''}`);
@@ -120,7 +101,7 @@ describe('Edits while sampling', () => {
     editor.selection = select(editor, 'w * h');
     const session = (await vscode.commands.executeCommand('diffusionInfill.infillSelection')) as Session;
     assert.ok(session, 'no session started');
-    await firstFrame(api, session);
+    await untilFirstFrame(api, session);
     // Not the untitled revert: close the tab only (the document stays available to read).
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await session.whenIdle();

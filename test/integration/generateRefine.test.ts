@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
-import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings, watchDocument } from './helpers';
+import { FAST, openEditor, resultTexts, runCommand, select, useSettings, useSuite, watchDocument } from './helpers';
 
 async function until(fn: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -20,14 +20,8 @@ async function until(fn: () => boolean, what: string, timeoutMs = 10_000): Promi
 const SOURCE = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        self.items.append(item)\n';
 
 describe('Generate and Refine', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings(FAST);
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite(FAST, (got) => (api = got));
 
   it('Generate inserts at the cursor only on accept; the prompt is context, not inserted', async () => {
     const editor = await openEditor(SOURCE);

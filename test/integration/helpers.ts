@@ -1,6 +1,7 @@
 // Shared steps of the integration tests: the extension's test API, test settings, documents, runs.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { after, afterEach, before } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
 
@@ -33,6 +34,53 @@ export const FAST = {
   'preview.maxFramesPerSecond': 0,
   'length.policy': 'selection',
 };
+
+export interface SuiteHooks {
+  /** After each test, instead of closing every editor. */
+  afterEach?: () => Promise<unknown>;
+  /** After the suite, before its settings are put back. */
+  after?: () => Promise<unknown>;
+}
+
+/**
+ * The set-up every suite shares; call it in describe(): the extension's API, handed to `got` once
+ * `settings` are in place (they are put back after the suite), and every editor closed after each test.
+ */
+export function useSuite(settings: Record<string, unknown>, got: (api: DiffusionInfillApi) => unknown, hooks: SuiteHooks = {}): void {
+  let restore: (() => Promise<void>) | undefined;
+  before(async () => {
+    const api = await getApi();
+    restore = await useSettings(settings);
+    await got(api);
+  });
+  after(async () => {
+    await hooks.after?.();
+    await restore?.();
+  });
+  afterEach(hooks.afterEach ?? closeAll);
+}
+
+/** Waits until `condition()` holds, checked every 50 ms: for a state that has no event of its own. */
+export async function until(condition: () => boolean, what: string | (() => string), timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Resolves on the session's first frame (or when it is no longer running). */
+export function untilFirstFrame(api: DiffusionInfillApi, session: Session): Promise<void> {
+  const reached = () => session.lastFrame !== undefined || session.phase !== 'running';
+  return new Promise((resolve) => {
+    if (reached()) return resolve();
+    const listener = api.onDidChange((s) => {
+      if (s !== session || !reached()) return;
+      listener.dispose();
+      resolve();
+    });
+  });
+}
 
 let fileCounter = 0;
 

@@ -2,22 +2,16 @@
 // written by Accept, in one undoable edit; reject / cancel leave it byte-identical.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings, watchDocument } from './helpers';
+import { FAST, openEditor, resultTexts, runCommand, select, useSettings, useSuite, watchDocument } from './helpers';
 
 const SOURCE = 'def add(a, b):\n    total = a + b\n    return total\n\n\ndef mul(a, b):\n    return a * b\n';
 
 describe('Infill Selection', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings(FAST);
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite(FAST, (got) => (api = got));
 
   it('previews without touching the document; accept writes the last frame in one edit; one undo restores', async () => {
     const editor = await openEditor(SOURCE);

@@ -1,21 +1,15 @@
 // Fill Placeholders: every [MASK] / [MASK:n] filled in one joint run, one undoable edit.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
-import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings, watchDocument } from './helpers';
+import { closeAll, FAST, openEditor, resultTexts, runCommand, select, useSettings, useSuite, watchDocument } from './helpers';
 
 const SOURCE = 'import os\n\ndef [MASK:4](path):\n    return os.path.[MASK:3](path)\n\n# [MASK]\n';
 
 describe('Fill Placeholders', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, 'placeholders.defaultLength': 6 });
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, 'placeholders.defaultLength': 6 }, (got) => (api = got));
 
   it('fills every placeholder of the document jointly; accept replaces them all; one undo restores', async () => {
     const editor = await openEditor(SOURCE);

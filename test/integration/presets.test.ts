@@ -2,25 +2,16 @@
 // worker is asked to run; paused or disabled, the commands explain and do nothing.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from './helpers';
+import { closeAll, FAST, openEditor, runCommand, select, useSettings, useSuite } from './helpers';
 
 const SOURCE = 'def add(a, b):\n    total = a + b\n    return total\n';
 
 describe('Quality presets', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, candidates: 1 });
-  });
-  after(async () => {
-    await restore();
-    await vscode.workspace.getConfiguration('diffusionInfill').update('preset', undefined, vscode.ConfigurationTarget.Global);
-  });
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, candidates: 1 }, (got) => (api = got), { after: async () => vscode.workspace.getConfiguration('diffusionInfill').update('preset', undefined, vscode.ConfigurationTarget.Global) });
 
   async function requestWith(preset: string) {
     assert.equal(await vscode.commands.executeCommand('diffusionInfill.selectPreset', preset), preset);
@@ -70,17 +61,8 @@ describe('Quality presets', () => {
 });
 
 describe('Pause and per-language enablement', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, candidates: 1 });
-  });
-  after(async () => {
-    await vscode.commands.executeCommand('diffusionInfill.togglePause', false);
-    await restore();
-  });
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, candidates: 1 }, (got) => (api = got), { after: async () => vscode.commands.executeCommand('diffusionInfill.togglePause', false) });
 
   it('pausing ends a run without writing; while paused commands do nothing; resuming works again', async () => {
     const restoreSteps = await useSettings({ 'sampler.steps': 512 });

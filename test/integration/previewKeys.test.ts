@@ -4,24 +4,18 @@
 // (test/vscode/ui-keys.mjs presses the real keys.)
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from './helpers';
+import { FAST, openEditor, runCommand, select, useSettings, useSuite } from './helpers';
 import { captureMessages } from './reliability/messages';
 
 const SOURCE = 'def area(w, h):\n    result = w * h\n    return result\n\nprint(area(2, 3))\n';
 const HOLE = 'result = w * h\n    return result';
 
 describe('Preview keys', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings(FAST);
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite(FAST, (got) => (api = got));
 
   it('a run collapses the selection to a cursor at the hole', async () => {
     const editor = await openEditor(SOURCE);

@@ -5,12 +5,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import { TokenState } from '../../src/core/types';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import { columnsOf, recordedSteps, skippedSteps, type TimelineRun } from '../../src/editor/timeline/model';
 import { previewString } from '../../src/editor/previewText';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from './helpers';
+import { closeAll, FAST, openEditor, runCommand, select, useSettings, useSuite, until } from './helpers';
 
 const SOURCE = 'def area(width, height):\n    result = width * height\n    return result\n';
 const HOLE = 'result = width * height';
@@ -27,32 +27,17 @@ function describeTabs(): string {
   return vscode.window.tabGroups.all.map((g) => `[${g.tabs.map((t) => `${t.label}${t.input instanceof vscode.TabInputWebview ? `(webview ${t.input.viewType})` : ''}`).join(', ')}]`).join(' ');
 }
 
-/** Polls until `fn()` holds (the panel's dispose event comes after the tab is closed). */
-async function until(fn: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('Refinement timeline', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
+  let api!: DiffusionInfillApi;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'di-timeline-'));
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings(FAST);
-  });
-  after(async () => {
-    await restore();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-  afterEach(async () => {
-    await closeTimeline();
-    await closeAll();
-    // The panel's dispose event comes a little after its tab closes: the next test must not reuse it.
-    await until(() => !api.timeline.panelOpen(), 'the timeline panel to be disposed');
+  useSuite(FAST, (got) => (api = got), {
+    after: async () => fs.rmSync(tmp, { recursive: true, force: true }),
+    afterEach: async () => {
+      await closeTimeline();
+      await closeAll();
+      // The panel's dispose event comes a little after its tab closes: the next test must not reuse it.
+      await until(() => !api.timeline.panelOpen(), 'the timeline panel to be disposed');
+    },
   });
 
   /** Infill Selection of HOLE; returns the session and the run the timeline recorded for it. */

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../../src/editor/extension';
 import type { Session } from '../../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from '../helpers';
+import { FAST, openEditor, runCommand, select, useSettings, useSuite } from '../helpers';
 import { captureMessages } from './messages';
 import { REPO_ROOT, say } from './report';
 
@@ -27,7 +27,7 @@ async function expectRefused(editor: vscode.TextEditor, command: string, expecte
       await session.whenIdle();
       if (session.phase === 'ready') assert.fail(`the run succeeded; expected a refusal matching ${expected}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await messages.shown(1);
     const all = [...messages.errors, ...messages.warnings];
     assert.equal(all.length, 1, `expected one message, got ${JSON.stringify(all)}`);
     assert.match(all[0], expected);
@@ -56,15 +56,11 @@ function editJson(file: string, change: (json: Record<string, any>) => void): vo
 }
 
 describe('Reliability: bad input', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, quantized: true });
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, quantized: true }, async (got) => {
+    api = got;
     await api.ensureModel();
   });
-  after(async () => restore());
-  afterEach(closeAll);
 
   it('1. an empty selection (a cursor): says to select text', async () => {
     const editor = await openEditor(SOURCE);
@@ -203,7 +199,7 @@ describe('Reliability: bad input', () => {
     let wrote: unknown;
     try {
       wrote = await vscode.commands.executeCommand('diffusionInfill.accept');
-      await new Promise((r) => setTimeout(r, 500));
+      if (wrote !== true) await messages.shown(1);
     } finally {
       messages.dispose();
     }

@@ -5,28 +5,16 @@
 // DIFFUSION_INFILL_TEST_FAULT variable (src/worker/faults.ts), read by a worker when it starts.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../../src/editor/extension';
 import type { Session } from '../../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from '../helpers';
+import { FAST, openEditor, runCommand, select, untilFirstFrame, useSuite } from '../helpers';
 import { DEFAULT_SAMPLER_OPTIONS } from '../../../src/core/options';
 import { captureMessages } from './messages';
 import { say } from './report';
 
 const SOURCE = 'def greet(name):\n    return "hello " + name\n\nprint(greet("world"))\n';
 const FAULT_ENV = 'DIFFUSION_INFILL_TEST_FAULT';
-
-function firstFrame(api: DiffusionInfillApi, session: Session): Promise<void> {
-  return new Promise((resolve) => {
-    if (session.lastFrame || session.phase !== 'running') return resolve();
-    const l = api.onDidChange((s) => {
-      if (s === session && (s.lastFrame || s.phase !== 'running')) {
-        l.dispose();
-        resolve();
-      }
-    });
-  });
-}
 
 async function start(editor: vscode.TextEditor, text: string): Promise<Session> {
   editor.selection = select(editor, text);
@@ -35,22 +23,16 @@ async function start(editor: vscode.TextEditor, text: string): Promise<Session> 
   return session;
 }
 
-/** Messages settle a moment after the session closes. */
-const settle = () => new Promise((r) => setTimeout(r, 300));
-
 describe('Reliability: worker faults', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, 'sampler.steps': 64 });
-    await api.ensureModel();
-  });
-  after(async () => {
-    delete process.env[FAULT_ENV];
-    await restore();
-  });
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite(
+    { ...FAST, 'sampler.steps': 64 },
+    async (got) => {
+      api = got;
+      await api.ensureModel();
+    },
+    { after: async () => void delete process.env[FAULT_ENV] },
+  );
 
   /** Starts a worker with the fault armed (the worker copies the environment when it starts). */
   async function armFault(spec: string): Promise<void> {
@@ -65,10 +47,10 @@ describe('Reliability: worker faults', () => {
       const messages = captureMessages();
       try {
         const session = await start(editor, 'return "hello " + name');
-        await firstFrame(api, session);
+        await untilFirstFrame(api, session);
         await api.crashWorker();
         await session.whenIdle();
-        await settle();
+        await messages.shown(1);
         assert.equal(session.closeReason, 'error');
         assert.equal((session.error as { code?: string }).code, 'worker-crashed');
         assert.equal(doc.getText(), SOURCE);
@@ -90,8 +72,8 @@ describe('Reliability: worker faults', () => {
     try {
       await api.crashWorker();
       editor.selection = select(editor, 'greet("world")');
+      // A message would have come with the restart or the run's end, both behind us now.
       await runCommand(api, 'diffusionInfill.infillSelection', editor.document);
-      await settle();
       assert.deepEqual(messages.errors, []);
       assert.equal(editor.document.getText(), SOURCE);
     } finally {
@@ -114,7 +96,7 @@ describe('Reliability: worker faults', () => {
         const session = await start(editor, 'return "hello " + name');
         delete process.env[FAULT_ENV]; // the worker has its copy; a later restart is clean
         await session.whenIdle();
-        await settle();
+        await messages.shown(1);
         assert.equal(session.closeReason, 'error', `closed ${session.closeReason}`);
         assert.equal(doc.getText(), SOURCE);
         assert.equal(messages.errors.length, 1, `messages: ${JSON.stringify(messages.errors)}`);

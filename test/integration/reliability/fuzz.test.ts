@@ -6,10 +6,10 @@
 //   DI_FUZZ_RUNS (default 150), DI_FUZZ_FIRST_SEED (default 1), DI_FUZZ_SEED=n replays one run.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { after, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../../src/editor/extension';
 import type { Session } from '../../../src/editor/session';
-import { FAST, getApi, useSettings } from '../helpers';
+import { FAST, useSuite } from '../helpers';
 import { envInt, say, writeFigures } from './report';
 import { type Hole, rngFor, Shadow, snapOffset } from './shadow';
 
@@ -243,14 +243,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 describe('Reliability: fuzzed edits while sampling', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, 'sampler.steps': STEPS });
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, 'sampler.steps': STEPS }, async (got) => {
+    api = got;
     await api.ensureModel();
   });
-  after(async () => restore());
 
   it('the document is always exactly the user\'s edits (+ the accepted text), and undo walks back cleanly', async function () {
     const one = process.env.DI_FUZZ_SEED;

@@ -6,10 +6,10 @@ import * as assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi, ResourceCounts } from '../../../src/editor/extension';
 import type { Session } from '../../../src/editor/session';
-import { closeAll, FAST, getApi, openEditor, select, useSettings } from '../helpers';
+import { FAST, openEditor, select, until, untilFirstFrame, useSettings, useSuite } from '../helpers';
 import { envInt, writeFigures } from './report';
 
 const SOURCE = 'def area(w, h):\n    result = w * h\n    return result\n\nprint(area(2, 3))\n';
@@ -56,40 +56,31 @@ function countVscodeResources(): { live(): Record<string, number>; created(): Re
   return { live: () => ({ ...live }), created: () => ({ ...created }), dispose: () => restores.forEach((r) => r()) };
 }
 
-function nextFrame(api: DiffusionInfillApi, session: Session): Promise<void> {
-  return new Promise((resolve) => {
-    if (session.lastFrame || session.phase !== 'running') return resolve();
-    const l = api.onDidChange((s) => {
-      if (s === session && (s.lastFrame || s.phase !== 'running')) {
-        l.dispose();
-        resolve();
-      }
-    });
-  });
+/** Waits until no progress notification is open or about to open (they come 800 ms into a run). */
+function quiet(api: DiffusionInfillApi): Promise<void> {
+  const idle = () => {
+    const r = api.reliability.resources();
+    return r.progressNotifications === 0 && r.progressPending === 0;
+  };
+  return until(idle, () => `progress notifications to close: ${JSON.stringify(api.reliability.resources())}`);
 }
-
-/** Waits out the progress notifications' 800 ms delay so they close before counting. */
-const quiet = () => new Promise((r) => setTimeout(r, 1500));
 
 function assertSameResources(before: ResourceCounts, after: ResourceCounts): void {
   assert.equal(after.sessions, 0, 'sessions left open');
   assert.equal(after.changeListeners, before.changeListeners, 'session-change subscriptions leaked');
   assert.equal(after.progressNotifications, 0, 'progress notifications left open');
+  assert.equal(after.progressPending, 0, 'progress notifications about to open');
   assert.equal(after.decorationTypes, before.decorationTypes, 'decoration types changed');
   assert.ok(after.workerThreads <= 1, `${after.workerThreads} worker threads alive`);
   assert.equal(after.pendingRequests, 0, 'requests still pending');
 }
 
 describe('Reliability: load', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings({ ...FAST, 'sampler.steps': 64 });
+  let api!: DiffusionInfillApi;
+  useSuite({ ...FAST, 'sampler.steps': 64 }, async (got) => {
+    api = got;
     await api.ensureModel();
   });
-  after(async () => restore());
-  afterEach(closeAll);
 
   it('start/cancel cycles: memory flat, nothing leaks', async function () {
     const cycles = envInt('DI_LOAD_CYCLES', 100);
@@ -100,14 +91,14 @@ describe('Reliability: load', () => {
     const cycle = async (i: number) => {
       const session = (await vscode.commands.executeCommand('diffusionInfill.infillSelection')) as Session;
       assert.ok(session, 'no session');
-      if (i % 2 === 1) await nextFrame(api, session);
+      if (i % 2 === 1) await untilFirstFrame(api, session);
       await vscode.commands.executeCommand('diffusionInfill.cancel');
       await session.whenIdle();
       assert.equal(session.phase, 'closed');
       return session.closeReason;
     };
     for (let i = 0; i < 10; i++) await cycle(i); // warm-up: caches, JIT
-    await quiet();
+    await quiet(api);
     const counter = countVscodeResources();
     const resourcesBefore = api.reliability.resources();
     const memBefore = memory();
@@ -119,7 +110,7 @@ describe('Reliability: load', () => {
         reasons[reason] = (reasons[reason] ?? 0) + 1;
         assert.equal(doc.getText(), SOURCE, `cycle ${i} changed the document`);
       }
-      await quiet();
+      await quiet(api);
     } finally {
       counter.dispose();
     }
@@ -164,7 +155,7 @@ describe('Reliability: load', () => {
         return session.result!.memory;
       };
       for (let i = 0; i < 5; i++) await run(i);
-      await quiet();
+      await quiet(api);
       const counter = countVscodeResources();
       const resourcesBefore = api.reliability.resources();
       const memBefore = memory();
@@ -173,7 +164,7 @@ describe('Reliability: load', () => {
       const started = Date.now();
       try {
         for (let i = 1; i < infills; i++) workerLast = await run(i);
-        await quiet();
+        await quiet(api);
       } finally {
         counter.dispose();
       }

@@ -9,9 +9,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { after, afterEach, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../../src/editor/extension';
-import { closeAll, FAST, getApi, openEditor, runCommand, select, useSettings } from '../helpers';
+import { FAST, openEditor, runCommand, select, useSettings, useSuite } from '../helpers';
 import { REPO_ROOT, writeFigures } from './report';
 
 const SOURCE = 'def greet(name):\n    return "hello " + name\n';
@@ -108,14 +108,8 @@ function watchNetworkCalls(): { calls: number; ours: string[]; dispose(): void }
 }
 
 describe('Reliability: security', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings(FAST);
-  });
-  after(async () => restore());
-  afterEach(closeAll);
+  let api!: DiffusionInfillApi;
+  useSuite(FAST, (got) => (api = got));
 
   it('a full session (load, infill, reroll, accept, crash and restart, select model) opens no network connection and never writes the model folder', async function () {
     this.timeout(300_000);

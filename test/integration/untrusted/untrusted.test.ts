@@ -7,9 +7,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { after, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../../src/editor/extension';
-import { closeAll, FAST, getApi, openEditor, resultTexts, runCommand, select, useSettings } from '../helpers';
+import { FAST, openEditor, resultTexts, runCommand, select, useSuite } from '../helpers';
 import { REPO_ROOT } from '../reliability/report';
 
 const EMBEDDED = path.join(REPO_ROOT, 'models', 'mdlm-code-small');
@@ -17,16 +17,8 @@ const EMBEDDED = path.join(REPO_ROOT, 'models', 'mdlm-code-small');
 const PLANTED_CANDIDATES = 2;
 
 describe('untrusted workspace', () => {
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
-  before(async () => {
-    api = await getApi();
-    restore = await useSettings(FAST);
-  });
-  after(async () => {
-    await restore();
-    await closeAll();
-  });
+  let api!: DiffusionInfillApi;
+  useSuite(FAST, (got) => (api = got));
 
   it('opens in restricted mode; the workspace\'s settings apply except the restricted ones', () => {
     assert.equal(vscode.workspace.isTrusted, false, 'the workspace should not be trusted');
