@@ -12,6 +12,8 @@ export function failureMessage(error: Error & { code?: string }): string {
       return `The model failed while sampling: ${reason}. Nothing was written; try again (the log has details).`;
     case 'bad-request':
       return `${reason}. Nothing was written.`;
+    case 'hole-too-long':
+      return `${reason}. Nothing was written; select less text or ask for fewer tokens.`;
     default:
       return error.message;
   }

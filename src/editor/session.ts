@@ -155,14 +155,8 @@ export class Session {
       const model = await this.host.ensureModel();
       if (stale()) return;
       this.model = model;
-      // A bound the model may stop short of is capped at the window; an exact length too long is refused.
-      for (const s of this.request.segments) if (s.kind === 'hole' && s.upTo) s.length = Math.max(1, Math.min(s.length, model.maxLength - 2));
-      const tooLong = this.request.segments.find((s) => s.kind === 'hole' && s.length > this.model!.maxLength - 2);
-      if (tooLong && tooLong.kind === 'hole') {
-        throw new UserFacingError(
-          `The hole is ${tooLong.length} tokens long; ${this.model.name} can fill at most ${this.model.maxLength - 2} tokens at once. Select less text.`,
-        );
-      }
+      // How long a hole may be is the worker's to say (window, tokenizer specials): a bound is capped
+      // there, an exact length too long comes back as hole-too-long.
       this.host.log.info(`[${this.label}] run: ${this.holes.length} hole(s) of ${this.request.segments.filter((s) => s.kind === 'hole').map((s) => (s.kind === 'hole' ? s.length : 0)).join(', ')} tokens; sampler ${JSON.stringify(this.request.sampler)}; seed ${this.request.seed}${this.request.strength !== undefined ? `; strength ${this.request.strength}` : ''}`);
       const handle = this.host.infill(this.request, (frame) => this.onFrame(frame));
       this.runId = handle.id;

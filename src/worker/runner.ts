@@ -67,6 +67,14 @@ function seedRefineHoles(plan: SpanPlan, refineHoles: boolean[], maskId: number,
   return strength;
 }
 
+/**
+ * A bound the model may stop short of (`upTo`) asks for at most the window; an exact length longer
+ * than the window is left for planSpans to refuse as hole-too-long, naming the window.
+ */
+function boundsCappedAt(segments: Segment[], window: number): Segment[] {
+  return segments.map((s) => (s.kind === 'hole' && s.upTo && s.length > window ? { ...s, length: Math.max(1, window) } : s));
+}
+
 /** Puts the tokenizer's own sequence specials (e.g. [CLS] … [SEP]) around the plan, frozen. */
 function withSequenceSpecials(plan: SpanPlan, prefix: number[], suffix: number[]): SpanPlan {
   if (prefix.length === 0 && suffix.length === 0) return plan;
@@ -88,11 +96,13 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
-  const planFor = (segments: Segment[], window = info.maxLength) => {
-    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, window - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+  // The one owner of "how many tokens fit": the model's window less what the worker puts around the text.
+  const window = info.maxLength - reserved;
+  const planFor = (segments: Segment[], modelWindow = info.maxLength) => {
+    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
-  let segments = requestSegments(request, model.chat, info.name);
+  let segments = boundsCappedAt(requestSegments(request, model.chat, info.name), window);
   let search: LengthSearchRun | undefined;
   const searchStarted = performance.now();
   if (request.holeLength !== 'bound' && segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) {

@@ -185,6 +185,21 @@ test('a restarted worker whose model is gone says why, not just not-loaded', asy
   }
 });
 
+test('how long a hole may be is the worker\'s answer: a bound is capped at the window, an exact length past it is hole-too-long naming the window', async () => {
+  const info = await client.load(load);
+  // The embedded tokenizer puts no specials around the text: the whole window is the holes'.
+  const window = info.maxLength;
+  const fast = { sampler: { strategy: 'mdlm' as const, steps: 2 }, holeLength: 'bound' as const };
+  const frames: FrameMessage[] = [];
+  const capped = await client.infill(request(`x = [MASK:..${window + 88}]`, fast), (f) => frames.push(f)).result;
+  assert.equal(capped.samples.length, 1);
+  assert.equal(frames[0].holes[0].length, window, 'a bound past the window is sampled at the window');
+  assert.equal((await client.infill(request(`x = [MASK:${window}]`, fast)).result).samples.length, 1, 'a hole the size of the window fits');
+  const refused = await client.infill(request(`x = [MASK:${window + 1}]`, fast)).result.catch((e: InfillError) => e);
+  assert.equal((refused as InfillError).code, 'hole-too-long');
+  assert.match((refused as InfillError).message, new RegExp(`the hole is ${window + 1} tokens, but the model window allows at most ${window} tokens`));
+});
+
 test('a hole whose length the model picks is sized by the length search first; bound mode skips it', async () => {
   await client.load(load);
   const frames: FrameMessage[] = [];
