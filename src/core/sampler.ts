@@ -1,5 +1,6 @@
 import { BlockSchedule, decoderStep } from './decoders';
 import { CancelledError, DiffusionError } from './errors';
+import type { LogitsProcessor } from './logits';
 import { isDecoderStrategy, validateSamplerOptions } from './options';
 import type { PosteriorFn } from './posterior';
 import {
@@ -59,6 +60,208 @@ function validateInput(denoiser: Denoiser, input: SampleInput): void {
   }
 }
 
+function checkStartTime(start: unknown): number {
+  if (!(typeof start === 'number' && start > TIME_EPS && start <= 1)) {
+    throw new DiffusionError('bad-options', `startTime must be in (${TIME_EPS}, 1], got ${start}`);
+  }
+  return start;
+}
+
+/**
+ * One run's batch of rows as it is sampled: the current ids and confidences, the buffers a step
+ * writes into, the model calls that feed it and the time they take.
+ */
+class Canvas {
+  readonly batch: number;
+  readonly length: number;
+  readonly vocab: number;
+  readonly maskId: number;
+  readonly editable: Uint8Array;
+  readonly processor: LogitsProcessor;
+  ids: Int32Array;
+  confidence: Float32Array;
+  readonly buffers: StepBuffers;
+  /** The positions the last logits hold, when the model gathers. */
+  gathered: GatheredLogits | undefined;
+  forwardCalls = 0;
+  forwardMs = 0;
+  samplerMs = 0;
+  private readonly rowOf: Int32Array;
+  private readonly positions: Int32Array;
+
+  constructor(
+    private readonly denoiser: Denoiser,
+    input: SampleInput,
+    o: Required<SamplerOptions>,
+    private readonly isCancelled: () => boolean,
+  ) {
+    this.batch = input.batch;
+    this.length = input.ids.length;
+    this.editable = input.editable;
+    this.vocab = denoiser.vocabSize;
+    this.maskId = denoiser.maskId;
+    const n = this.batch * this.length;
+    this.ids = new Int32Array(n);
+    for (let b = 0; b < this.batch; b++) this.ids.set(input.ids, b * this.length);
+    this.confidence = new Float32Array(n);
+    this.processor = makeProcessor(o, this.vocab, this.maskId, denoiser.drawableVocabSize ?? this.vocab);
+    this.buffers = { ids: new Int32Array(n), state: new Uint8Array(n), confidence: new Float32Array(n) };
+    this.rowOf = new Int32Array(this.length);
+    this.positions = new Int32Array(this.length);
+  }
+
+  get anyMasked(): boolean {
+    return anyMasked(this.ids, this.editable, this.batch, this.length, this.maskId);
+  }
+
+  /** Editable positions masked in any row: the only ones whose logits any step reads. */
+  private maskedPositions(): Int32Array {
+    const { rowOf, positions, length, batch, editable, maskId } = this;
+    let count = 0;
+    for (let l = 0; l < length; l++) {
+      rowOf[l] = -1;
+      if (!editable[l]) continue;
+      for (let b = 0; b < batch; b++) {
+        if (this.ids[b * length + l] === maskId) {
+          rowOf[l] = count;
+          positions[count++] = l;
+          break;
+        }
+      }
+    }
+    return positions.subarray(0, count);
+  }
+
+  /** Positions that unmask in this step in any row (ascending): the only logits a ReMDM step reads. */
+  decodingPositions(decodes: DecodeList): Int32Array {
+    const { rowOf, positions, length } = this;
+    rowOf.fill(-1);
+    for (let k = 0; k < decodes.count; k++) rowOf[decodes.at[k] % length] = 0;
+    let count = 0;
+    for (let l = 0; l < length; l++) {
+      if (rowOf[l] === 0) {
+        rowOf[l] = count;
+        positions[count++] = l;
+      }
+    }
+    return positions.subarray(0, count);
+  }
+
+  /**
+   * Logits for the current ids at `at` (default: every masked position) when the model gathers.
+   * No logits are ever reused: a model call follows a step that changed the ids, or is the first.
+   */
+  async logitsFor(t: number, at?: Int32Array): Promise<Float32Array> {
+    if (this.isCancelled()) throw new CancelledError();
+    const { denoiser, batch, length, vocab } = this;
+    const t0 = performance.now();
+    const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
+    let logits: Float32Array;
+    let expected = batch * length * vocab;
+    if (denoiser.forwardAt) {
+      const where = at ?? this.maskedPositions();
+      this.gathered = { count: where.length, rowOf: this.rowOf };
+      expected = batch * where.length * vocab;
+      logits = await denoiser.forwardAt(this.ids, batch, length, where, times);
+    } else {
+      logits = await denoiser.forward(this.ids, batch, length, times);
+    }
+    this.forwardMs += performance.now() - t0;
+    this.forwardCalls++;
+    if (logits.length !== expected) {
+      throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${expected}`);
+    }
+    return logits;
+  }
+
+  /** Runs `work` (the sampler's own arithmetic), counting its time. */
+  timed<T>(work: () => T): T {
+    const t0 = performance.now();
+    const out = work();
+    this.samplerMs += performance.now() - t0;
+    return out;
+  }
+
+  /** Swaps the step's output into the current state, keeping the old arrays as the next output. */
+  adopt(): void {
+    [this.ids, this.buffers.ids] = [this.buffers.ids, this.ids];
+    [this.confidence, this.buffers.confidence] = [this.buffers.confidence, this.confidence];
+  }
+
+  /** A frame that owns fresh copies of the current arrays. */
+  frame(step: number, totalSteps: number, t: number, modelCalled: boolean): Frame {
+    const { batch, length } = this;
+    return { step, totalSteps, t, batch, length, ids: this.ids.slice(), state: this.buffers.state.slice(), confidence: this.confidence.slice(), modelCalled };
+  }
+
+  result(steps: number): SampleResult {
+    const { ids, batch, length, forwardCalls, forwardMs, samplerMs } = this;
+    return { ids, batch, length, steps, forwardCalls, forwardMs, samplerMs };
+  }
+}
+
+/** The deterministic decoders: one model call per step until every editable position is decoded. */
+async function* decoderSteps(canvas: Canvas, o: Required<SamplerOptions>): AsyncGenerator<Frame, SampleResult, void> {
+  const { batch, length, vocab, maskId, processor } = canvas;
+  const schedule = new BlockSchedule(canvas.editable, o.blockLength, batch, o.steps);
+  let steps = 0;
+  for (let i = 0; i < o.steps && canvas.anyMasked; i++) {
+    const logits = await canvas.logitsFor(1 - i / o.steps);
+    const done = canvas.timed(() => {
+      const finished = decoderStep({ logits, ids: canvas.ids, confidence: canvas.confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: canvas.buffers, gathered: canvas.gathered });
+      canvas.adopt();
+      return finished;
+    });
+    steps = i + 1;
+    yield canvas.frame(steps, done ? steps : o.steps, 1 - steps / o.steps, true);
+    if (done) break;
+  }
+  return canvas.result(steps);
+}
+
+/**
+ * One ReMDM step from t to s: every draw first; the model is called only if some position unmasks,
+ * and only for those. Returns whether the model was called.
+ */
+async function remaskingStep(canvas: Canvas, o: Required<SamplerOptions>, t: number, s: number, rng: Rng, decodes: DecodeList, posterior: PosteriorFn | undefined, gathers: boolean): Promise<boolean> {
+  const { batch, length, vocab, maskId, processor, editable } = canvas;
+  const plan = canvas.timed(() => planRemaskingStep({ ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, maskId, t, s, rng, options: o, posterior, out: canvas.buffers, decodes }));
+  const called = decodes.count > 0;
+  if (called) {
+    const logits = await canvas.logitsFor(t, gathers ? canvas.decodingPositions(decodes) : undefined);
+    canvas.timed(() => completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered }));
+  }
+  canvas.timed(() => canvas.adopt());
+  return called;
+}
+
+/** Noise removal: argmax wherever a mask survived to t = eps. Returns whether the model was called. */
+async function noiseRemoval(canvas: Canvas, t: number): Promise<boolean> {
+  const { batch, length, vocab, maskId, processor, editable } = canvas;
+  const needModel = canvas.anyMasked;
+  const logits = needModel ? await canvas.logitsFor(t) : null;
+  canvas.timed(() => {
+    noiseRemovalStep({ logits, ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, vocab, maskId, processor, out: canvas.buffers, gathered: canvas.gathered });
+    canvas.adopt();
+  });
+  return needModel;
+}
+
+/** ReMDM (and MDLM): `steps` steps down the time grid from `start`, then noise removal. */
+async function* remaskingSteps(canvas: Canvas, o: Required<SamplerOptions>, rng: Rng, control: SampleControl, start: number, gathers: boolean): AsyncGenerator<Frame, SampleResult, void> {
+  const grid = timeGrid(o.steps, start);
+  const totalSteps = o.steps + 1;
+  const decodes = new DecodeList(canvas.batch * canvas.length);
+  for (let i = 0; i < o.steps; i++) {
+    if (control.isCancelled?.()) throw new CancelledError();
+    const called = await remaskingStep(canvas, o, grid[i], grid[i + 1], rng, decodes, control.posterior, gathers);
+    yield canvas.frame(i + 1, totalSteps, grid[i + 1], called);
+  }
+  const called = await noiseRemoval(canvas, grid[o.steps]);
+  yield canvas.frame(totalSteps, totalSteps, 0, called);
+  return canvas.result(totalSteps);
+}
+
 /**
  * Runs the sampler over `denoiser`, yielding one Frame per step (each frame owns fresh copies of
  * its arrays) and returning the final ids. Rows of the batch are independent samples of the same
@@ -73,162 +276,8 @@ export async function* sample(
 ): AsyncGenerator<Frame, SampleResult, void> {
   const o = validateSamplerOptions(options);
   validateInput(denoiser, input);
-  const start = control.startTime ?? 1;
-  if (!(typeof start === 'number' && start > TIME_EPS && start <= 1)) {
-    throw new DiffusionError('bad-options', `startTime must be in (${TIME_EPS}, 1], got ${start}`);
-  }
-  const { batch, editable } = input;
-  const length = input.ids.length;
-  const { vocabSize: vocab, maskId } = denoiser;
-  const n = batch * length;
-
-  let ids: Int32Array = new Int32Array(n);
-  for (let b = 0; b < batch; b++) ids.set(input.ids, b * length);
-  let confidence: Float32Array = new Float32Array(n);
-  const processor = makeProcessor(o, vocab, maskId, denoiser.drawableVocabSize ?? vocab);
-  const buffers: StepBuffers = { ids: new Int32Array(n), state: new Uint8Array(n), confidence: new Float32Array(n) };
-
-  let forwardCalls = 0;
-  let forwardMs = 0;
-  let samplerMs = 0;
-  let gathered: GatheredLogits | undefined; // the positions the last logits hold, when the model gathers
-  const rowOf = new Int32Array(length);
-  const positions = new Int32Array(length);
-
-  // Editable positions masked in any row: the only ones whose logits any step reads.
-  const maskedPositions = (): Int32Array => {
-    let count = 0;
-    for (let l = 0; l < length; l++) {
-      rowOf[l] = -1;
-      if (!editable[l]) continue;
-      for (let b = 0; b < batch; b++) {
-        if (ids[b * length + l] === maskId) {
-          rowOf[l] = count;
-          positions[count++] = l;
-          break;
-        }
-      }
-    }
-    return positions.subarray(0, count);
-  };
-
-  // Positions that unmask in this step in any row (ascending): the only logits a ReMDM step reads.
-  const decodingPositions = (decodes: DecodeList): Int32Array => {
-    rowOf.fill(-1);
-    for (let k = 0; k < decodes.count; k++) rowOf[decodes.at[k] % length] = 0;
-    let count = 0;
-    for (let l = 0; l < length; l++) {
-      if (rowOf[l] === 0) {
-        rowOf[l] = count;
-        positions[count++] = l;
-      }
-    }
-    return positions.subarray(0, count);
-  };
-
-  /** Logits for the current ids at `at` (default: every masked position) when the model gathers. */
-  // No logits are ever reused: a model call follows a step that changed the ids, or is the first.
-  const logitsFor = async (t: number, at?: Int32Array): Promise<Float32Array> => {
-    if (control.isCancelled?.()) throw new CancelledError();
-    const t0 = performance.now();
-    const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
-    let logits: Float32Array;
-    let expected = n * vocab;
-    if (denoiser.forwardAt) {
-      const where = at ?? maskedPositions();
-      gathered = { count: where.length, rowOf };
-      expected = batch * where.length * vocab;
-      logits = await denoiser.forwardAt(ids, batch, length, where, times);
-    } else {
-      logits = await denoiser.forward(ids, batch, length, times);
-    }
-    forwardMs += performance.now() - t0;
-    forwardCalls++;
-    if (logits.length !== expected) {
-      throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${expected}`);
-    }
-    return logits;
-  };
-
-  const frame = (step: number, totalSteps: number, t: number, modelCalled: boolean): Frame => ({
-    step,
-    totalSteps,
-    t,
-    batch,
-    length,
-    ids: ids.slice(),
-    state: buffers.state.slice(),
-    confidence: confidence.slice(),
-    modelCalled,
-  });
-
-  // Swap the step's output into the current state, keeping the old arrays as the next output.
-  const adopt = (): void => {
-    const prevIds = ids;
-    const prevConf = confidence;
-    ids = buffers.ids;
-    confidence = buffers.confidence;
-    buffers.ids = prevIds;
-    buffers.confidence = prevConf;
-  };
-
-  if (isDecoderStrategy(o.strategy)) {
-    const schedule = new BlockSchedule(editable, o.blockLength, batch, o.steps);
-    let steps = 0;
-    for (let i = 0; i < o.steps && anyMasked(ids, editable, batch, length, maskId); i++) {
-      const logits = await logitsFor(1 - i / o.steps);
-      const t0 = performance.now();
-      const done = decoderStep({ logits, ids, confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: buffers, gathered });
-      adopt();
-      samplerMs += performance.now() - t0;
-      steps = i + 1;
-      yield frame(steps, done ? steps : o.steps, 1 - steps / o.steps, true);
-      if (done) break;
-    }
-    return { ids, batch, length, steps, forwardCalls, forwardMs, samplerMs };
-  }
-
-  const grid = timeGrid(o.steps, start);
-  const totalSteps = o.steps + 1;
-  const decodes = new DecodeList(n);
-  for (let i = 0; i < o.steps; i++) {
-    if (control.isCancelled?.()) throw new CancelledError();
-    const t = grid[i];
-    const s = grid[i + 1];
-    // Every draw first; the model is called only if some position unmasks, and only for those.
-    let t0 = performance.now();
-    const plan = planRemaskingStep({ ids, editable, confidence, batch, length, maskId, t, s, rng, options: o, posterior: control.posterior, out: buffers, decodes });
-    const called = decodes.count > 0;
-    if (called) {
-      samplerMs += performance.now() - t0;
-      const logits = await logitsFor(t, denoiser.forwardAt ? decodingPositions(decodes) : undefined);
-      t0 = performance.now();
-      completeRemaskingStep(plan, logits, { length, vocab, processor, gathered });
-    }
-    adopt();
-    samplerMs += performance.now() - t0;
-    yield frame(i + 1, totalSteps, s, called);
-  }
-
-  // Noise removal: argmax wherever a mask survived to t = eps.
-  const needModel = anyMasked(ids, editable, batch, length, maskId);
-  const logits = needModel ? await logitsFor(grid[o.steps]) : null;
-  const t0 = performance.now();
-  noiseRemovalStep({
-    logits,
-    ids,
-    editable,
-    confidence,
-    batch,
-    length,
-    vocab,
-    maskId,
-    processor,
-    out: buffers,
-    gathered,
-  });
-  adopt();
-  samplerMs += performance.now() - t0;
-  yield frame(totalSteps, totalSteps, 0, needModel);
-  return { ids, batch, length, steps: totalSteps, forwardCalls, forwardMs, samplerMs };
+  const start = checkStartTime(control.startTime ?? 1);
+  const canvas = new Canvas(denoiser, input, o, () => control.isCancelled?.() ?? false);
+  if (isDecoderStrategy(o.strategy)) return yield* decoderSteps(canvas, o);
+  return yield* remaskingSteps(canvas, o, rng, control, start, denoiser.forwardAt !== undefined);
 }

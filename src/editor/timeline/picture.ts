@@ -91,9 +91,19 @@ export function chartShapes(stats: readonly StepStats[], positions: number, x: n
   return shapes;
 }
 
-function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions>): { shapes: Shape[]; width: number; height: number } {
+/** Where a run's block puts things: each hole's first column, the grid's width. */
+interface BlockLayout {
+  x0: number;
+  columns: number[];
+  holeX: number[];
+  gridWidth: number;
+  cw: number;
+  ch: number;
+  titles: boolean;
+}
+
+function blockLayout(run: TimelineRun, x0: number, options: Required<PictureOptions>): BlockLayout {
   const { cellWidth: cw, cellHeight: ch } = options;
-  const shapes: Shape[] = [];
   const columns = columnsOf(run);
   const holeX: number[] = [];
   let cursor = x0 + LEFT;
@@ -101,57 +111,79 @@ function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions
     holeX.push(cursor);
     cursor += (n + 1) * cw;
   }
-  const gridWidth = Math.max(cw, cursor - cw - (x0 + LEFT));
-  const T = run.frames.length;
-  const skipped = skippedSteps(run);
-  shapes.push({ kind: 'text', x: x0 + 4, y: 14, text: runTitle(run), cls: 'title' });
-  const note = `${T} steps × ${columns.join(' + ')} positions${skipped.length ? ` · ${skipped.length} step(s) not recorded (memory bound)` : ''}${run.status !== 'done' ? ` · ${run.status}${run.note ? ` (${run.note})` : ''}` : ''}`;
-  shapes.push({ kind: 'text', x: x0 + 4, y: 30, text: note, cls: 'label' });
+  return { x0, columns, holeX, gridWidth: Math.max(cw, cursor - cw - (x0 + LEFT)), cw, ch, titles: options.titles };
+}
 
+/** The run's title and a line on its size, skipped steps and status. */
+function headerShapes(run: TimelineRun, { x0, columns }: BlockLayout): Shape[] {
+  const skipped = skippedSteps(run);
+  const note = `${run.frames.length} steps × ${columns.join(' + ')} positions${skipped.length ? ` · ${skipped.length} step(s) not recorded (memory bound)` : ''}${run.status !== 'done' ? ` · ${run.status}${run.note ? ` (${run.note})` : ''}` : ''}`;
+  return [
+    { kind: 'text', x: x0 + 4, y: 14, text: runTitle(run), cls: 'title' },
+    { kind: 'text', x: x0 + 4, y: 30, text: note, cls: 'label' },
+  ];
+}
+
+/** One row per step, one cell per position coloured by its state; a step not recorded is one grey row. */
+function gridShapes(run: TimelineRun, layout: BlockLayout): Shape[] {
+  const { x0, holeX, gridWidth, cw, ch, titles } = layout;
+  const shapes: Shape[] = [];
+  const T = run.frames.length;
   for (let step = 1; step <= T; step++) {
     const y = TOP + (step - 1) * ch;
     if (step === 1 || step === T || step % 10 === 0) shapes.push({ kind: 'text', x: x0 + LEFT - 6, y: y + ch, text: String(step), cls: 'label', anchor: 'end' });
     const holes = run.frames[step - 1];
     if (!holes) {
-      shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: options.titles ? `step ${step}: not recorded (memory bound)` : undefined });
+      shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: titles ? `step ${step}: not recorded (memory bound)` : undefined });
       continue;
     }
     holes.forEach((views, h) =>
       views.forEach((v, c) => {
-        const title = options.titles
+        const title = titles
           ? `step ${step} · hole ${h + 1} · #${c + 1} · ${v.state === TokenState.Masked ? '(mask)' : JSON.stringify(displayToken(v.text))} · ${STATE_NAMES[v.state] ?? ''}${v.state !== TokenState.Masked ? ` · p=${formatP(v.confidence)}` : ''}`
           : undefined;
         shapes.push({ kind: 'rect', x: holeX[h] + c * cw, y, w: cw - 1, h: ch - 1, cls: cellClass(v.state), title });
       }),
     );
   }
+  return shapes;
+}
 
-  // Final confidence: a bar per position, as tall as the probability it was decoded with.
-  const confY = TOP + T * ch + 8;
-  shapes.push({ kind: 'text', x: x0 + LEFT - 6, y: confY + CONF_HEIGHT, text: 'p', cls: 'label', anchor: 'end' });
+/** Final confidence at `y`: a bar per position, as tall as the probability it was decoded with. */
+function confidenceShapes(run: TimelineRun, { x0, holeX, cw, titles }: BlockLayout, y: number): Shape[] {
+  const shapes: Shape[] = [{ kind: 'text', x: x0 + LEFT - 6, y: y + CONF_HEIGHT, text: 'p', cls: 'label', anchor: 'end' }];
   lastFrame(run).holes.forEach((views, h) =>
     views.forEach((v, c) => {
       const p = v.state === TokenState.Masked || v.state === TokenState.Remasked ? 0 : Math.max(0, Math.min(1, v.confidence));
-      shapes.push({ kind: 'rect', x: holeX[h] + c * cw, y: confY, w: cw - 1, h: CONF_HEIGHT, cls: 'conf-bg' });
+      shapes.push({ kind: 'rect', x: holeX[h] + c * cw, y, w: cw - 1, h: CONF_HEIGHT, cls: 'conf-bg' });
       if (p > 0) {
         shapes.push({
           kind: 'rect',
           x: holeX[h] + c * cw,
-          y: confY + CONF_HEIGHT * (1 - p),
+          y: y + CONF_HEIGHT * (1 - p),
           w: cw - 1,
           h: CONF_HEIGHT * p,
           cls: 'conf',
-          title: options.titles ? `final #${c + 1} ${JSON.stringify(displayToken(v.text))}: p=${formatP(v.confidence)}` : undefined,
+          title: titles ? `final #${c + 1} ${JSON.stringify(displayToken(v.text))}: p=${formatP(v.confidence)}` : undefined,
         });
       }
     }),
   );
+  return shapes;
+}
 
+/** One run's block at x0: header, step grid, final confidence, then the chart. */
+function runBlock(run: TimelineRun, x0: number, options: Required<PictureOptions>): { shapes: Shape[]; width: number; height: number } {
+  const layout = blockLayout(run, x0, options);
+  const confY = TOP + run.frames.length * layout.ch + 8;
   const chartY = confY + CONF_HEIGHT + 22;
-  const chartWidth = Math.max(gridWidth, 160);
-  const positions = columns.reduce((a, b) => a + b, 0);
+  const chartWidth = Math.max(layout.gridWidth, 160);
+  const positions = layout.columns.reduce((a, b) => a + b, 0);
+  const shapes = headerShapes(run, layout);
+  appendAll(shapes, gridShapes(run, layout));
+  appendAll(shapes, confidenceShapes(run, layout, confY));
   appendAll(shapes, chartShapes(stepStats(run), positions, x0 + LEFT, chartY, chartWidth, CHART_HEIGHT));
-  return { shapes, width: LEFT + Math.max(gridWidth, chartWidth) + 12, height: chartY + CHART_HEIGHT + 10 };
+  return { shapes, width: LEFT + Math.max(layout.gridWidth, chartWidth) + 12, height: chartY + CHART_HEIGHT + 10 };
 }
 
 /** The whole picture of one run, or of two side by side. */
