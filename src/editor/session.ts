@@ -6,12 +6,13 @@
  *      │                │  └──reroll──▶ running          └─edit refused──▶ ready (or closed(edited))
  *      └── cancel / reject / edit inside a hole / error / editor closed / replaced ──▶ closed
  *
- * The document is written in exactly one place, `accept()`, with one edit for all holes, and only
- * after checking every hole still holds its original text. Every other way out only clears
- * decorations. A partial accept (next word / line) writes nothing either: it moves text from the
- * preview into the hole's accepted part, drawn as accepted, so Reject still leaves the original and
- * the final accept is one undo step. Hole ranges are document offsets moved along with each edit outside them; an edit
- * that touches a hole closes the session, so nothing is ever written over what the user typed.
+ * The document is written in exactly one place, `writeHoles()` (called by `accept()` only), with
+ * one edit for all holes, and only after checking every hole still holds its original text. Every
+ * other way out only clears decorations. A partial accept (next word / line) writes nothing either:
+ * it moves text from the preview into the hole's accepted part, drawn as accepted, so Reject still
+ * leaves the original and the final accept is one undo step. Hole ranges are document offsets moved
+ * along with each edit outside them; an edit that touches a hole closes the session, so nothing is
+ * ever written over what the user typed.
  */
 import * as vscode from 'vscode';
 import { appendAll } from '../core/arrays';
@@ -48,6 +49,12 @@ export type RunEvent =
   | { kind: 'frame'; session: Session; runId: number; frame: FrameMessage }
   | { kind: 'done'; session: Session; runId: number; result: DoneMessage }
   | { kind: 'stopped'; session: Session; runId: number; reason: string };
+
+/** The text one hole is replaced with on accept. */
+interface HoleEdit {
+  range: vscode.Range;
+  text: string;
+}
 
 /** What a session needs from the outside world. */
 export interface SessionHost {
@@ -226,67 +233,84 @@ export class Session {
    */
   async accept(editor: vscode.TextEditor | undefined): Promise<boolean> {
     if (this.phase !== 'ready' || !this.result) return false;
-    const texts = this.holes.map((h, i) => h.accepted + (this.candidates[this.shown]?.[i] ?? ''));
-    for (let i = 0; i < this.holes.length; i++) {
-      if (this.document.getText(this.rangeOf(i)) !== this.holes[i].original) {
-        this.close('edited');
-        return false;
-      }
+    if (!this.holesIntact()) {
+      this.close('edited');
+      return false;
     }
+    const edits = this.resultEdits();
+    const versionBefore = this.document.version;
+    const applied = await this.writeHoles(editor, edits);
+    if (applied && this.document.version === versionBefore) {
+      // A read-only editor (e.g. `files.readonlyInclude`) reports success and writes nothing.
+      return this.failAccept('This document is read-only. Nothing was written.');
+    }
+    if (!applied) return this.acceptRefused();
+    if (editor && editor.document === this.document) this.placeCursorsAfter(editor, edits);
+    const partly = this.partialAccepts > 0 ? ` (after ${this.partialAccepts} partial accept(s))` : '';
+    this.host.log.info(`[${this.label}] accepted: ${this.holes.length} hole(s) written in one edit${partly}`);
+    this.close('accepted');
+    return true;
+  }
+
+  /** Every hole still holds the text it covered when the run started. */
+  private holesIntact(): boolean {
+    return this.holes.every((hole, i) => this.document.getText(this.rangeOf(i)) === hole.original);
+  }
+
+  /** One edit per hole: its accepted part and the shown candidate's rest, in the document's line endings. */
+  private resultEdits(): HoleEdit[] {
     const eol = this.document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-    const edits = this.holes.map((_, i) => ({ range: this.rangeOf(i), text: toEol(texts[i] ?? '', eol) }));
+    return this.holes.map((hole, i) => ({ range: this.rangeOf(i), text: toEol(hole.accepted + (this.candidates[this.shown]?.[i] ?? ''), eol) }));
+  }
+
+  /**
+   * The one place the document is written: every hole in one edit between undo stops. Changes seen
+   * meanwhile are held for `acceptRefused`. Returns whether the workbench applied it.
+   */
+  private async writeHoles(editor: vscode.TextEditor | undefined, edits: readonly HoleEdit[]): Promise<boolean> {
     this.phase = 'accepting';
     this.changesDuringAccept = [];
-    const versionBefore = this.document.version;
-    let applied = false;
     try {
       if (editor && editor.document === this.document) {
         // The edit carries the document version: if the user typed in between, it is refused.
-        applied = await editor.edit((b) => edits.forEach((e) => b.replace(e.range, e.text)), { undoStopBefore: true, undoStopAfter: true });
-      } else {
-        const we = new vscode.WorkspaceEdit();
-        edits.forEach((e) => we.replace(this.document.uri, e.range, e.text));
-        applied = await vscode.workspace.applyEdit(we);
+        return await editor.edit((b) => edits.forEach((e) => b.replace(e.range, e.text)), { undoStopBefore: true, undoStopAfter: true });
       }
+      const we = new vscode.WorkspaceEdit();
+      edits.forEach((e) => we.replace(this.document.uri, e.range, e.text));
+      return await vscode.workspace.applyEdit(we);
     } catch (err) {
       this.host.log.error(`[${this.label}] accept failed: ${(err as Error).stack ?? String(err)}`);
-      applied = false;
-    }
-    if (applied && this.document.version === versionBefore) {
-      // A read-only editor (e.g. `files.readonlyInclude`) reports success and writes nothing.
-      this.phase = 'ready';
-      this.error = new UserFacingError('This document is read-only. Nothing was written.');
-      this.close('error');
       return false;
     }
-    if (applied) {
-      if (editor && editor.document === this.document) {
-        // Leave the cursor after the inserted text, not a selection over it that the next key would replace.
-        let shift = 0;
-        editor.selections = this.holes.map((hole, i) => {
-          const end = hole.range.start + shift + edits[i].text.length;
-          shift += edits[i].text.length - (hole.range.end - hole.range.start);
-          const at = this.document.positionAt(end);
-          return new vscode.Selection(at, at);
-        });
-      }
-      const partly = this.partialAccepts > 0 ? ` (after ${this.partialAccepts} partial accept(s))` : '';
-      this.host.log.info(`[${this.label}] accepted: ${this.holes.length} hole(s) written in one edit${partly}`);
-      this.close('accepted');
-      return true;
-    }
-    // Refused: whatever changed meanwhile was the user's, so track it as usual.
+  }
+
+  /** Leaves the cursor after each inserted text, not a selection over it that the next key would replace. */
+  private placeCursorsAfter(editor: vscode.TextEditor, edits: readonly HoleEdit[]): void {
+    let shift = 0;
+    editor.selections = this.holes.map((hole, i) => {
+      const end = hole.range.start + shift + edits[i].text.length;
+      shift += edits[i].text.length - (hole.range.end - hole.range.start);
+      const at = this.document.positionAt(end);
+      return new vscode.Selection(at, at);
+    });
+  }
+
+  /** The edit was refused: what changed meanwhile was the user's, so it is tracked as usual. */
+  private acceptRefused(): boolean {
     this.phase = 'ready';
     const pending = this.changesDuringAccept;
     this.changesDuringAccept = [];
-    if (pending.length > 0) {
-      // The user typed while the edit was on its way: it was refused as stale. Holes moved (or the
-      // session closed if the typing was inside one); the result stays on offer.
-      this.documentChanged(pending);
-      if (this.phase === 'ready') this.host.log.info(`[${this.label}] accept raced an edit: nothing written, preview kept`);
-      return false;
-    }
-    this.error = new UserFacingError('The document could not be changed (is it read-only?). Nothing was written.');
+    if (pending.length === 0) return this.failAccept('The document could not be changed (is it read-only?). Nothing was written.');
+    // The user typed while the edit was on its way: it was refused as stale. Holes moved (or the
+    // session closed if the typing was inside one); the result stays on offer.
+    this.documentChanged(pending);
+    if (this.phase === 'ready') this.host.log.info(`[${this.label}] accept raced an edit: nothing written, preview kept`);
+    return false;
+  }
+
+  private failAccept(message: string): false {
+    this.phase = 'ready';
+    this.error = new UserFacingError(message);
     this.close('error');
     return false;
   }
@@ -322,6 +346,16 @@ export class Session {
     const hole = this.holes[i];
     const shownText = this.candidates[this.shown]?.[i];
     if (!hole || hole.complete || shownText === undefined || !shownText.startsWith(prefix) || prefix.length === 0) return false;
+    this.takePrefix(i, prefix, restTokens);
+    if (this.holes.every((h) => h.complete)) return this.accept(editor);
+    this.showTexts();
+    this.host.changed(this);
+    return true;
+  }
+
+  /** Moves `prefix` of hole `i` into its accepted part; candidates and request keep only the rest. */
+  private takePrefix(i: number, prefix: string, restTokens: number): void {
+    const hole = this.holes[i];
     const k = this.liveHoles().indexOf(hole);
     hole.accepted += prefix.replace(/\r\n/g, '\n');
     this.partialAccepts++;
@@ -332,10 +366,6 @@ export class Session {
     this.request.segments = requestAfterPartial(this.request, k, prefix, rest === '' ? 0 : Math.max(1, restTokens)).segments;
     if (rest === '') hole.complete = true;
     this.host.log.info(`[${this.label}] partially accepted ${JSON.stringify(prefix)} in hole ${i + 1} (nothing written yet)`);
-    if (this.holes.every((h) => h.complete)) return this.accept(editor);
-    this.showTexts();
-    this.host.changed(this);
-    return true;
   }
 
   /** Moves holes along with edits elsewhere; an edit touching a hole stops everything. */

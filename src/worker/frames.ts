@@ -5,7 +5,7 @@
 import { textLength } from '../core/endOfText';
 import { TokenState, type Frame } from '../core/types';
 import { groupPieces, type TokenBytesSource } from './pieces';
-import { holeTexts, type TokenView } from '../protocol/protocol';
+import { holeTexts, type FrameMessage, type TokenView } from '../protocol/protocol';
 
 export interface HoleSpan {
   start: number;
@@ -70,5 +70,46 @@ export class FrameThrottle {
     if (t - this.lastSent < 1000 / this.maxPerSecond) return false;
     this.lastSent = t;
     return true;
+  }
+}
+
+/**
+ * Posts throttled frames of the first sample (the first and the last always go) and keeps the last
+ * frame shown, whose texts `done` reports.
+ */
+export class FramePoster {
+  messagingMs = 0;
+  firstFrameMs = 0;
+  lastShown: Frame | undefined;
+  private pending: Frame | undefined;
+  private readonly throttle: FrameThrottle;
+
+  constructor(
+    private readonly message: (frame: Frame) => FrameMessage,
+    private readonly send: (message: FrameMessage) => void,
+    maxFramesPerSecond: number,
+    private readonly started: number,
+  ) {
+    this.throttle = new FrameThrottle(maxFramesPerSecond);
+  }
+
+  offer(frame: Frame): void {
+    if (frame.step >= frame.totalSteps || this.throttle.shouldSend()) this.post(frame);
+    else this.pending = frame; // core's frames own their arrays, so holding one is safe
+  }
+
+  /** Sends a frame held back by the throttle: the run's last one is always shown. */
+  flush(): void {
+    if (this.pending) this.post(this.pending);
+  }
+
+  private post(frame: Frame): void {
+    const t0 = performance.now();
+    this.send(this.message(frame));
+    this.lastShown = frame;
+    this.pending = undefined;
+    const t1 = performance.now();
+    this.messagingMs += t1 - t0;
+    if (this.firstFrameMs === 0) this.firstFrameMs = t1 - this.started;
   }
 }

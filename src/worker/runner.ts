@@ -4,11 +4,11 @@
  * exactly what the last frame showed.
  */
 import { requestSegments } from './chat';
-import { createRng, planSpans, sample, type Frame, type Rng, type Segment, type SpanPlan } from '../core';
+import { createRng, planSpans, sample, type Denoiser, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
-import { FrameThrottle, sampleHoles, sampleTexts } from './frames';
+import { FramePoster, sampleHoles, sampleTexts } from './frames';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
@@ -85,87 +85,94 @@ function withSequenceSpecials(plan: SpanPlan, prefix: number[], suffix: number[]
   return { ids, editable, holes, cropped: plan.cropped };
 }
 
+type HoleIds = (number[] | undefined)[];
+
+/** A plan of segments in a model window (tokens, specials included; default the model's own). */
+type Planner = (segments: Segment[], modelWindow?: number) => SpanPlan;
+
+/**
+ * Lays segments out as the model reads them. The one owner of "how many tokens fit": `window`, the
+ * model's less what the worker puts around the text (`reserved`: the tokenizer's specials, a
+ * shifted model's lead).
+ */
+function makePlanner(model: LoadedModel, initialHoleIds: HoleIds): { window: number; reserved: number; planFor: Planner } {
+  const { tokenizer, info } = model;
+  // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
+  const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
+  const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
+  const planFor: Planner = (segments, modelWindow = info.maxLength) => {
+    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+    return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
+  };
+  return { window: info.maxLength - reserved, reserved, planFor };
+}
+
+interface SizedHoles {
+  segments: Segment[];
+  search?: LengthSearchRun;
+  lengthSearchMs: number;
+}
+
+/** Gives each `upTo` hole its length by a length search first, unless the request samples at the bound. */
+async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denoiser, request: InfillRequest, control: RunControl): Promise<SizedHoles> {
+  if (request.holeLength === 'bound' || !segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) return { segments, lengthSearchMs: 0 };
+  const started = performance.now();
+  planFor(segments); // a request too long for the window fails here, before any model call
+  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled());
+  return { segments: search.segments, search, lengthSearchMs: performance.now() - started };
+}
+
+/** Runs the sampler to the end, offering every frame to `poster`. */
+async function drain(generator: AsyncGenerator<Frame, SampleResult, void>, poster: FramePoster): Promise<SampleResult> {
+  let step = await generator.next();
+  while (!step.done) {
+    poster.offer(step.value);
+    step = await generator.next();
+  }
+  poster.flush();
+  return step.value;
+}
+
 export async function runInfill(model: LoadedModel, id: number, request: InfillRequest, control: RunControl): Promise<DoneMessage> {
   const started = performance.now();
   const runMsBefore = model.denoiser.runMs;
   checkRequest(request);
   const { tokenizer, info } = model;
   const denoiser = withInjectedFault(model.denoiser, control.exitThread ?? (() => process.exit(1)));
-  const holeSegments = request.segments.filter((s) => s.kind === 'hole');
-  const initialHoleIds = holeSegments.map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
-  // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
-  const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
-  const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
-  // The one owner of "how many tokens fit": the model's window less what the worker puts around the text.
-  const window = info.maxLength - reserved;
-  const planFor = (segments: Segment[], modelWindow = info.maxLength) => {
-    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
-    return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
-  };
-  let segments = boundsCappedAt(requestSegments(request, model.chat, info.name), window);
-  let search: LengthSearchRun | undefined;
-  const searchStarted = performance.now();
-  if (request.holeLength !== 'bound' && segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) {
-    planFor(segments); // a request too long for the window fails here, before any model call
-    search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled());
-    segments = search.segments;
-  }
-  const lengthSearchMs = search ? performance.now() - searchStarted : 0;
+  const initialHoleIds = request.segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
+  const { window, reserved, planFor } = makePlanner(model, initialHoleIds);
+  const sized = await sizeHoles(boundsCappedAt(requestSegments(request, model.chat, info.name), window), planFor, denoiser, request, control);
+  const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
   const gathers = model.denoiser.forwardAt !== undefined;
-  const plan = planWithinMemory((window) => planFor(segments, window), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
+  const plan = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
   const rng = createRng(request.seed);
-  const strength = request.strength ?? DEFAULT_REFINE_STRENGTH;
-  const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, strength, rng);
+  const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, request.strength ?? DEFAULT_REFINE_STRENGTH, rng);
 
   const endIds = new Set(info.endTokenIds);
-  const throttle = new FrameThrottle(request.maxFramesPerSecond);
-  let messagingMs = 0;
-  let firstFrameMs = 0;
-  let lastShown: Frame | undefined;
-  let pending: Frame | undefined;
-  const post = (frame: Frame) => {
-    const t0 = performance.now();
+  const message = (frame: Frame): FrameMessage => {
     const holes = sampleHoles(frame, 0, plan.holes, info.maskId, tokenizer, endIds);
-    control.postFrame({ type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() });
-    lastShown = frame;
-    pending = undefined;
-    const t1 = performance.now();
-    messagingMs += t1 - t0;
-    if (firstFrameMs === 0) firstFrameMs = t1 - started;
+    return { type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() };
   };
-
-  const generator = sample(
-    denoiser,
-    { ids: plan.ids, editable: plan.editable, batch: request.samples },
-    request.sampler,
-    rng,
-    { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) },
-  );
-  let step = await generator.next();
-  while (!step.done) {
-    const frame = step.value;
-    if (frame.step >= frame.totalSteps || throttle.shouldSend()) post(frame);
-    else pending = frame; // core's frames own their arrays, so holding one is safe
-    step = await generator.next();
-  }
-  if (pending) post(pending);
-  const result = step.value;
-  if (!lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
+  const poster = new FramePoster(message, (m) => control.postFrame(m), request.maxFramesPerSecond, started);
+  const input = { ids: plan.ids, editable: plan.editable, batch: request.samples };
+  const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
+  const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
+  if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
   return {
     type: 'done',
     id,
-    samples: sampleTexts(lastShown, plan.holes, info.maskId, tokenizer, endIds),
+    samples: sampleTexts(poster.lastShown, plan.holes, info.maskId, tokenizer, endIds),
     steps: result.steps,
     forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0),
     ...(lengths ? { lengths } : {}),
     timings: {
       forwardMs: result.forwardMs + (search?.forwardMs ?? 0),
-      lengthSearchMs,
+      lengthSearchMs: sized.lengthSearchMs,
       samplerMs: result.samplerMs,
-      messagingMs,
+      messagingMs: poster.messagingMs,
       totalMs: performance.now() - started,
-      firstFrameMs,
+      firstFrameMs: poster.firstFrameMs,
       modelMs: model.denoiser.runMs - runMsBefore,
     },
     memory: workerMemory(),

@@ -103,25 +103,21 @@ describe('Generate and Refine', () => {
 
 describe('Generate from Instruction', () => {
   const repo = path.resolve(__dirname, '../../..');
-  let api: DiffusionInfillApi;
-  let restore: () => Promise<void>;
+  let api!: DiffusionInfillApi;
   let dir: string;
-  before(async function () {
-    this.timeout(120_000);
-    api = await getApi();
-    restore = await useSettings(FAST);
-    // A tiny random Dream-Instruct-shaped model with a chat template, made and converted here.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-it-chat-'));
-    const made = spawnSync('/usr/bin/python3', [path.join(repo, 'training', 'byo', 'make_tiny_snapshot.py'), 'dream', path.join(dir, 'snapshot')], { encoding: 'utf8' });
-    assert.equal(made.status, 0, made.stderr);
-    const converted = spawnSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'convert', path.join(dir, 'snapshot'), path.join(dir, 'dream')], { encoding: 'utf8' });
-    assert.equal(converted.status, 0, converted.stderr);
-  });
-  after(async () => {
-    await restore();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  afterEach(closeAll);
+  useSuite(
+    FAST,
+    (got) => {
+      api = got;
+      // A tiny random Dream-Instruct-shaped model with a chat template, made and converted here.
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'di-it-chat-'));
+      const made = spawnSync('/usr/bin/python3', [path.join(repo, 'training', 'byo', 'make_tiny_snapshot.py'), 'dream', path.join(dir, 'snapshot')], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const converted = spawnSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'convert', path.join(dir, 'snapshot'), path.join(dir, 'dream')], { encoding: 'utf8' });
+      assert.equal(converted.status, 0, converted.stderr);
+    },
+    { after: async () => fs.rmSync(dir, { recursive: true, force: true }), setUpTimeoutMs: 120_000 },
+  );
 
   it('a base model explains that it takes no instructions and writes nothing', async () => {
     const editor = await openEditor(SOURCE);

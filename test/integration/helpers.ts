@@ -40,6 +40,8 @@ export interface SuiteHooks {
   afterEach?: () => Promise<unknown>;
   /** After the suite, before its settings are put back. */
   after?: () => Promise<unknown>;
+  /** How long the set-up may take (mocha's per-test timeout otherwise). */
+  setUpTimeoutMs?: number;
 }
 
 /**
@@ -48,7 +50,8 @@ export interface SuiteHooks {
  */
 export function useSuite(settings: Record<string, unknown>, got: (api: DiffusionInfillApi) => unknown, hooks: SuiteHooks = {}): void {
   let restore: (() => Promise<void>) | undefined;
-  before(async () => {
+  before(async function () {
+    if (hooks.setUpTimeoutMs) this.timeout(hooks.setUpTimeoutMs);
     const api = await getApi();
     restore = await useSettings(settings);
     await got(api);
