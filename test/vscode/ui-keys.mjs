@@ -12,7 +12,6 @@
 // Screenshots go to test-output/. Ends with `ui-keys: N passed, N failed`; DI_UI_TIMEOUT_MS bounds the run.
 import assert from 'node:assert/strict';
 import { focusEditor, packageVsix, readEditorLines, runCommand, runUiTests, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
-import { sleep } from './server.mjs';
 
 const SETTINGS = {
   'diffusionInfill.preset': 'custom',
@@ -72,6 +71,17 @@ export async function drawnPreview(page) {
       .sort((a, b) => a.top - b.top),
   );
   return { lines: lines.map((l) => l.before), hint: lines.map((l) => l.after).join('') };
+}
+
+/** The preview text drawn upright: what partial accepts took (not yet written). */
+async function acceptedText(page) {
+  return page.$$eval('.editor-group-container.active .editor-instance .monaco-editor .view-lines .view-line span span', (spans) =>
+    spans
+      .map((span) => getComputedStyle(span, '::before'))
+      .filter((style) => style.content && style.content !== 'none' && style.content !== '""' && style.fontStyle === 'normal')
+      .map((style) => JSON.parse(style.content))
+      .join(''),
+  );
 }
 
 /** Opens a file by name with Quick Open (waiting for its row) and focuses its text. */
@@ -203,7 +213,15 @@ const tests = [
       await revert(page);
       await infillLines(page, 5, 8);
       const full = await finishedPreview(page);
-      await press(page, 'Control+ArrowRight', 'Control+ArrowRight');
+      // Each Ctrl+Right is seen when the upright (taken) text grows.
+      let takenSoFar = '';
+      for (const word of [1, 2]) {
+        await press(page, 'Control+ArrowRight');
+        takenSoFar = await waitFor(async () => {
+          const now = await acceptedText(page);
+          return now.length > takenSoFar.length && now;
+        }, { what: `word ${word} drawn as taken` });
+      }
       await expectOriginal(page, 'Ctrl+Right wrote into the document');
       const taken = await drawnPreview(page);
       assert.equal(taken.lines.join('\n'), full.lines.join('\n'), 'taking words changed the text drawn');
