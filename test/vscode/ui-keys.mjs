@@ -12,6 +12,7 @@
 // Screenshots go to test-output/. Ends with `ui-keys: N passed, N failed`; DI_UI_TIMEOUT_MS bounds the run.
 import assert from 'node:assert/strict';
 import { focusEditor, packageVsix, readEditorLines, runCommand, runUiTests, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import { sleep } from './server.mjs';
 
 const SETTINGS = {
   'diffusionInfill.preset': 'custom',
