@@ -17,7 +17,7 @@ import { WorkerClient } from '../src/host/client';
 import { PRESETS } from '../src/core/presets';
 
 interface Case { domain: string; length: number; left: string; answer: string; right: string }
-interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number; meanLength?: number }
+interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number; meanLength?: number; costRatio?: number }
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -64,6 +64,8 @@ async function main() {
       for (const [domain, list] of byDomain) {
         let exact = 0;
         let chosen = 0;
+        let totalMs = 0;
+        let searchMs = 0;
         const started = performance.now();
         for (const [i, c] of list.entries()) {
           const segments = [
@@ -76,8 +78,10 @@ async function main() {
           const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples: 1, maxFramesPerSecond: 1, holeLength }).result;
           if (done.samples[0].holes[0] === c.answer) exact++;
           chosen += done.lengths?.[0]?.chosen ?? tokens;
+          totalMs += done.timings.totalMs;
+          searchMs += done.timings.lengthSearchMs ?? 0;
         }
-        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length, meanLength: chosen / list.length });
+        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length, meanLength: chosen / list.length, costRatio: totalMs / Math.max(1e-9, totalMs - searchMs) });
       }
     }
   } finally {
@@ -88,10 +92,11 @@ async function main() {
     return;
   }
   console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}`);
-  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill | mean hole tokens |`);
-  console.log('|---|---|---|---|---|---|');
+  // The cost of the length search: the whole infill's time over its sampling at the chosen length.
+  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill | mean hole tokens | time / sampling at the chosen length |`);
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} | ${r.meanLength?.toFixed(1)} |`);
+    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} | ${r.meanLength?.toFixed(1)} | ${r.costRatio?.toFixed(2)}x |`);
   }
 }
 
