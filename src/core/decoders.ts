@@ -1,3 +1,4 @@
+import type { DrawConstraint } from './drawRules';
 import { DiffusionError } from './errors';
 import type { LogitsProcessor } from './logits';
 import { logitsOffset, type GatheredLogits, type StepBuffers } from './remask-step';
@@ -82,6 +83,8 @@ export interface DecoderStepArgs {
   out: StepBuffers;
   /** The logits hold only these positions' rows. */
   gathered?: GatheredLogits;
+  /** Tokens each position may take; checked as each commit lands, against the commits before it. */
+  constraint?: DrawConstraint;
 }
 
 /** One decoder step for every row; returns whether every editable position is now filled. */
@@ -120,6 +123,12 @@ export function decoderStep(args: DecoderStepArgs): boolean {
     const order = candPos.map((_, i) => i).sort((x, y) => candConf[y] - candConf[x] || candPos[x] - candPos[y]);
     for (let r = 0; r < Math.min(commit, order.length); r++) {
       const i = order[r];
+      const allowed = args.constraint?.allowedAt(out.ids, row, candPos[i] - row);
+      if (allowed && !allowed[candTok[i]]) {
+        // An earlier commit of this step (or the token itself) breaks the rule: the best allowed one.
+        const l = candPos[i] - row;
+        ({ token: candTok[i], prob: candConf[i] } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab), allowed));
+      }
       out.ids[candPos[i]] = candTok[i];
       out.confidence[candPos[i]] = candConf[i];
       out.state[candPos[i]] = TokenState.Decoded;

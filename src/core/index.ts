@@ -49,5 +49,6 @@ export {
 } from './placeholders';
 export { textLength } from './endOfText';
 export { lengthCandidates, logProbability, searchLength, LENGTH_BATCH, type LengthTrial, type LengthSearchResult } from './lengthSearch';
-export { invalidUtf8At } from './utf8';
+export { invalidUtf8At, utf8Next, UTF8_STATES, UTF8_REJECT } from './utf8';
+export { DrawRules, DrawConstraint } from './drawRules';
 export { toLf, toEol, eolOf, type Eol } from './lineEndings';

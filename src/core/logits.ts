@@ -249,10 +249,11 @@ export class LogitsProcessor {
    * The most likely token and its probability under the same distribution as `distribution`
    * (filters cannot change the argmax, only its probability). Without top-k / top-p this takes
    * one pass and writes nothing, which matters when decoders score every masked position.
+   * `allowed` (DrawConstraint): only tokens with a 1 there.
    */
-  best(logits: Float32Array, offset: number): { token: number; prob: number } {
+  best(logits: Float32Array, offset: number, allowed?: Uint8Array): { token: number; prob: number } {
     if (this.topK > 0 || this.topP < 1) {
-      const probs = this.distribution(logits, offset);
+      const probs = this.distribution(logits, offset, allowed);
       let token = 0;
       for (let i = 1; i < this.vocab; i++) if (probs[i] > probs[token]) token = i;
       return { token, prob: probs[token] };
@@ -262,7 +263,7 @@ export class LogitsProcessor {
     let max = -Infinity;
     for (let i = 0; i < drawable; i++) {
       const v = logits[offset + i];
-      if (i !== maskId && v > max) {
+      if (i !== maskId && v > max && (!allowed || allowed[i])) {
         max = v;
         token = i;
       }
@@ -274,19 +275,20 @@ export class LogitsProcessor {
     let sum = 0;
     for (let i = 0; i < drawable; i++) {
       const v = logits[offset + i];
-      if (i !== maskId && v === v) sum += Math.exp((v - max) * invT);
+      if (i !== maskId && v === v && (!allowed || allowed[i])) sum += Math.exp((v - max) * invT);
     }
     return { token, prob: 1 / sum };
   }
 
-  distribution(logits: Float32Array, offset: number): Float64Array {
+  /** p_x0 at one position; `allowed` (DrawConstraint) leaves out tokens with a 0 there, as the mask token is. */
+  distribution(logits: Float32Array, offset: number, allowed?: Uint8Array): Float64Array {
     const { vocab, drawable, probs } = this;
     const invT = 1 / this.temperature;
     let max = -Infinity;
     for (let i = 0; i < vocab; i++) {
       const v = logits[offset + i];
       // NaN is treated as "impossible" rather than poisoning the whole row.
-      const z = i === this.maskId || i >= drawable || v !== v ? -Infinity : v * invT;
+      const z = i === this.maskId || i >= drawable || v !== v || (allowed !== undefined && !allowed[i]) ? -Infinity : v * invT;
       probs[i] = z;
       if (z > max) max = z;
     }

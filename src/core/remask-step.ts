@@ -1,4 +1,5 @@
 import { inverseCdf } from './categorical';
+import type { DrawConstraint } from './drawRules';
 import { LogitsProcessor } from './logits';
 import { remdmPosterior, type PosteriorFn } from './posterior';
 import { stepCoefficients, type StepCoefficients } from './sigma';
@@ -171,19 +172,22 @@ export function planRemaskingStep(args: StepPlanArgs): StepPlan {
 /**
  * Draws the planned tokens from p_x0 by inverse CDF with their uniforms (the same law as the
  * reference's Gumbel-max, one uniform instead of one per vocabulary entry), writing token and
- * decode-time confidence into the plan's buffers.
+ * decode-time confidence into the plan's buffers. With a `constraint`, each draw sees the tokens
+ * drawn before it in this step (the plan's ids hold them, and masks where draws are still to come).
  */
 export function completeRemaskingStep(
   plan: StepPlan,
   logits: Float32Array,
-  args: { length: number; vocab: number; processor: LogitsProcessor; gathered?: GatheredLogits },
+  args: { length: number; vocab: number; processor: LogitsProcessor; gathered?: GatheredLogits; constraint?: DrawConstraint },
 ): void {
-  const { length, vocab, processor } = args;
+  const { length, vocab, processor, constraint } = args;
   const { decodes } = plan;
   for (let k = 0; k < decodes.count; k++) {
     const j = decodes.at[k];
     const b = Math.floor(j / length);
-    const probs = processor.distribution(logits, logitsOffset(args.gathered, b, j - b * length, length, vocab));
+    const l = j - b * length;
+    const allowed = constraint?.allowedAt(plan.ids, b * length, l);
+    const probs = processor.distribution(logits, logitsOffset(args.gathered, b, l, length, vocab), allowed);
     const token = inverseCdf(probs, vocab, decodes.uniform[k]);
     plan.ids[j] = token;
     plan.confidence[j] = probs[token];
@@ -213,19 +217,25 @@ export interface NoiseRemovalArgs {
   processor: LogitsProcessor;
   out?: StepBuffers;
   gathered?: GatheredLogits;
+  constraint?: DrawConstraint;
 }
 
-/** The final step: every editable position still masked takes the argmax of p_x0. */
+/**
+ * The final step: every editable position still masked takes the argmax of p_x0 (among the tokens
+ * a `constraint` allows there, left to right, each seeing the ones before it).
+ */
 export function noiseRemovalStep(args: NoiseRemovalArgs): StepBuffers & { changed: boolean } {
-  const { logits, ids, editable, confidence, batch, length, vocab, maskId, processor } = args;
+  const { logits, ids, editable, confidence, batch, length, vocab, maskId, processor, constraint } = args;
   const out = outputs(args);
+  if (out.ids !== ids) out.ids.set(ids); // the constraint reads the row as it stands, decided positions included
   let changed = false;
   for (let b = 0; b < batch; b++) {
     for (let l = 0; l < length; l++) {
       const j = b * length + l;
       if (editable[l] && ids[j] === maskId) {
         if (!logits) throw new Error('noiseRemovalStep: logits are required while positions are masked');
-        const { token, prob } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab));
+        const allowed = constraint?.allowedAt(out.ids, b * length, l);
+        const { token, prob } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab), allowed);
         out.ids[j] = token;
         out.state[j] = TokenState.Decoded;
         out.confidence[j] = prob;

@@ -1,6 +1,7 @@
 import { BlockSchedule, decoderStep } from './decoders';
 import { CancelledError, DiffusionError } from './errors';
 import type { LogitsProcessor } from './logits';
+import type { DrawConstraint } from './drawRules';
 import { isDecoderStrategy, validateSamplerOptions } from './options';
 import type { PosteriorFn } from './posterior';
 import {
@@ -77,6 +78,7 @@ class Canvas {
   readonly vocab: number;
   readonly maskId: number;
   readonly editable: Uint8Array;
+  readonly constraint: DrawConstraint | undefined;
   readonly processor: LogitsProcessor;
   ids: Int32Array;
   confidence: Float32Array;
@@ -98,6 +100,7 @@ class Canvas {
     this.batch = input.batch;
     this.length = input.ids.length;
     this.editable = input.editable;
+    this.constraint = input.constraint;
     this.vocab = denoiser.vocabSize;
     this.maskId = denoiser.maskId;
     const n = this.batch * this.length;
@@ -208,7 +211,7 @@ async function* decoderSteps(canvas: Canvas, o: Required<SamplerOptions>): Async
   for (let i = 0; i < o.steps && canvas.anyMasked; i++) {
     const logits = await canvas.logitsFor(1 - i / o.steps);
     const done = canvas.timed(() => {
-      const finished = decoderStep({ logits, ids: canvas.ids, confidence: canvas.confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: canvas.buffers, gathered: canvas.gathered });
+      const finished = decoderStep({ logits, ids: canvas.ids, confidence: canvas.confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: canvas.buffers, gathered: canvas.gathered, constraint: canvas.constraint });
       canvas.adopt();
       return finished;
     });
@@ -229,7 +232,7 @@ async function remaskingStep(canvas: Canvas, o: Required<SamplerOptions>, t: num
   const called = decodes.count > 0;
   if (called) {
     const logits = await canvas.logitsFor(t, gathers ? canvas.decodingPositions(decodes) : undefined);
-    canvas.timed(() => completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered }));
+    canvas.timed(() => completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered, constraint: canvas.constraint }));
   }
   canvas.timed(() => canvas.adopt());
   return called;
@@ -241,7 +244,7 @@ async function noiseRemoval(canvas: Canvas, t: number): Promise<boolean> {
   const needModel = canvas.anyMasked;
   const logits = needModel ? await canvas.logitsFor(t) : null;
   canvas.timed(() => {
-    noiseRemovalStep({ logits, ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, vocab, maskId, processor, out: canvas.buffers, gathered: canvas.gathered });
+    noiseRemovalStep({ logits, ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, vocab, maskId, processor, out: canvas.buffers, gathered: canvas.gathered, constraint: canvas.constraint });
     canvas.adopt();
   });
   return needModel;

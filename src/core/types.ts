@@ -3,6 +3,8 @@
  * no `vscode`, no ONNX Runtime, no worker threads.
  */
 
+import type { DrawConstraint } from './drawRules';
+
 /** The model behind the sampler: a bidirectional denoiser over token ids. */
 export interface Denoiser {
   readonly vocabSize: number;
@@ -83,6 +85,8 @@ export interface SampleInput {
   editable: Uint8Array;
   /** Independent samples drawn in one batch (>= 1). */
   batch: number;
+  /** Which tokens each hole position may draw (whole characters, no special tokens); absent: any. */
+  constraint?: DrawConstraint;
 }
 
 /** Per-position state in a frame. */

@@ -7,12 +7,16 @@ import { byteLevelTokenBytes } from './byteLevel';
 
 const utf8 = new TextEncoder();
 
-function usesByteLevelDecoder(decoder: unknown): boolean {
+/** Whether the tokenizer's decoder is (or has in its sequence) a decoder of this type. */
+function usesDecoder(decoder: unknown, type: string): boolean {
   const d = decoder as { type?: string; decoders?: unknown[] } | null | undefined;
   if (!d) return false;
-  if (d.type === 'ByteLevel') return true;
-  return d.type === 'Sequence' && Array.isArray(d.decoders) && d.decoders.some(usesByteLevelDecoder);
+  if (d.type === type) return true;
+  return d.type === 'Sequence' && Array.isArray(d.decoders) && d.decoders.some((inner) => usesDecoder(inner, type));
 }
+
+/** SentencePiece's byte-fallback tokens: `<0xE4>` is the byte 0xE4. */
+const BYTE_FALLBACK_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 
 /** `to.push(...from)` without spreading: a spread of ~100k+ ids overflows the call stack. */
 function append(to: number[], from: readonly number[]): void {
@@ -22,7 +26,10 @@ function append(to: number[], from: readonly number[]): void {
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly byteLevel: boolean;
+  private readonly byteFallback: boolean;
   private readonly addedIds: Set<number>;
+  /** Added tokens marked special (end, padding, mask, BOS, [CLS], ...): never text of a hole. */
+  readonly specialIds: readonly number[];
   private readonly bytesCache = new Map<number, Uint8Array>();
   /** Matches the text of any added (special) token, so user text that spells one stays text. */
   private readonly addedPattern: RegExp | undefined;
@@ -34,9 +41,12 @@ export class TextTokenizer {
 
   constructor(tokenizerJson: object, tokenizerConfig: object) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
-    this.byteLevel = usesByteLevelDecoder((tokenizerJson as { decoder?: unknown }).decoder);
+    const decoder = (tokenizerJson as { decoder?: unknown }).decoder;
+    this.byteLevel = usesDecoder(decoder, 'ByteLevel');
+    this.byteFallback = usesDecoder(decoder, 'ByteFallback');
     const added = this.tokenizer.get_added_tokens_decoder();
     this.addedIds = new Set(added.keys());
+    this.specialIds = [...added].filter(([, t]) => t.special).map(([id]) => id);
     const escaped = [...added.values()].map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).filter(Boolean);
     this.addedPattern = escaped.length ? new RegExp(escaped.join('|'), 'g') : undefined;
     [this.sequencePrefix, this.sequenceSuffix] = this.postProcessorSpecials();
@@ -92,15 +102,27 @@ export class TextTokenizer {
     return this.tokenizer.token_to_id(token);
   }
 
-  /** The UTF-8 bytes one token stands for (exact for byte-level BPE; its decoded text otherwise). */
-  tokenBytes(id: number): Uint8Array {
+  /**
+   * The UTF-8 bytes one token stands for: exact for byte-level BPE and byte-fallback tokens, its
+   * decoded text otherwise. `cache: false` for a pass over the whole vocabulary.
+   */
+  tokenBytes(id: number, cache = true): Uint8Array {
     let bytes = this.bytesCache.get(id);
     if (bytes === undefined) {
       const token = this.tokenizer.id_to_token(id);
-      if (this.byteLevel && token !== undefined && !this.addedIds.has(id)) bytes = byteLevelTokenBytes(token);
+      if (token !== undefined && !this.addedIds.has(id)) {
+        if (this.byteLevel) bytes = byteLevelTokenBytes(token);
+        const byte = this.byteFallback ? BYTE_FALLBACK_TOKEN.exec(token) : null;
+        if (byte) bytes = Uint8Array.of(parseInt(byte[1], 16));
+      }
       bytes ??= utf8.encode(this.decode([id]));
-      this.bytesCache.set(id, bytes);
+      if (cache) this.bytesCache.set(id, bytes);
     }
     return bytes;
+  }
+
+  /** Whether `id` is a token of this tokenizer (vocabularies can have unused ids). */
+  hasToken(id: number): boolean {
+    return this.tokenizer.id_to_token(id) !== undefined;
   }
 }

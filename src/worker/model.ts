@@ -3,6 +3,7 @@
  * with each other (vocabulary size, mask token).
  */
 import path from 'node:path';
+import { DrawRules } from '../core/drawRules';
 import { InfillError } from '../protocol/errors';
 import { ChatFormat } from './chat';
 import { resolveEndTokenIds } from './endTokens';
@@ -24,6 +25,8 @@ export class LoadedModel {
     readonly denoiser: OnnxDenoiser,
     /** The model's chat format, when its tokenizer has a chat template (instruct models). */
     readonly chat: ChatFormat | undefined,
+    /** What a hole may draw: whole characters, no special token but the end tokens. */
+    readonly drawRules: DrawRules,
   ) {}
 
   static async load(settings: LoadSettings): Promise<LoadedModel> {
@@ -80,12 +83,21 @@ export class LoadedModel {
       ...(denoiser.providerNotice ? { providerNotice: denoiser.providerNotice } : {}),
       loadMs: Math.round(performance.now() - started),
     };
-    return new LoadedModel(info, tokenizer, denoiser, chat);
+    return new LoadedModel(info, tokenizer, denoiser, chat, drawRulesOf(tokenizer, info));
   }
 
   dispose(): Promise<void> {
     return this.denoiser.dispose();
   }
+}
+
+/** The model's DrawRules: its tokenizer's bytes, specials other than end tokens never drawn. */
+function drawRulesOf(tokenizer: TextTokenizer, info: ModelInfo): DrawRules {
+  const ends = new Set(info.endTokenIds);
+  const never = new Set([info.maskId, ...tokenizer.specialIds.filter((id) => !ends.has(id))]);
+  // Ids past the tokenizer are padding rows of the output layer.
+  const bytesOf = (id: number) => (id < tokenizer.vocabSize && tokenizer.hasToken(id) ? tokenizer.tokenBytes(id, false) : undefined);
+  return new DrawRules(info.vocabSize, bytesOf, never, ends);
 }
 
 /** The mask id: config.json `mask_token_id`, else tokenizer_config.json `mask_token`; it must be a tokenizer token. */

@@ -4,7 +4,7 @@
  * exactly what the last frame showed.
  */
 import { requestSegments } from './chat';
-import { createRng, planSpans, sample, type Denoiser, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
+import { createRng, DrawConstraint, planSpans, sample, type Denoiser, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
@@ -155,7 +155,8 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
     return { type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() };
   };
   const poster = new FramePoster(message, (m) => control.postFrame(m), request.maxFramesPerSecond, started);
-  const input = { ids: plan.ids, editable: plan.editable, batch: request.samples };
+  const constraint = new DrawConstraint(model.drawRules, plan.holes, plan.ids.length, info.maskId);
+  const input = { ids: plan.ids, editable: plan.editable, batch: request.samples, constraint };
   const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
   const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
   if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');

@@ -2,12 +2,13 @@
 // with the real embedded model: what the CLI and the editor do.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { parsePlaceholders } from '../../src/core';
 import { WorkerClient } from '../../src/host/client';
 import type { InfillError } from '../../src/protocol/errors';
 import { holeTexts, type FrameMessage, type InfillRequest } from '../../src/protocol/protocol';
 import { TokenState } from '../../src/core/types';
-import { copyModel, embeddedModel, removeDir, workerScript } from './fixtures';
+import { copyModel, editJson, embeddedModel, removeDir, workerScript } from './fixtures';
 
 const load = { modelDir: embeddedModel, executionProvider: 'cpu' as const, quantized: false, threads: 1 };
 const crashes: InfillError[] = [];
@@ -228,4 +229,40 @@ test('the batch-memory limit counts the rows the graph returns: 64 samples of an
   assert.equal(done.samples.length, 64);
   const refused = await client.infill(request(`${'x = 1\n'.repeat(600)}y = [MASK:300]\n`, { samples: 64 })).result.then(() => '', (e: InfillError) => e.message);
   assert.match(refused, /^64 samples of 300 hole tokens need 600 MiB .* Ask for at most 27 samples at this length\.$/);
+});
+
+test('fills near CJK and emoji are whole characters: no U+FFFD from byte-level tokens (64 samples at temperature 1.3)', async () => {
+  await client.load(load);
+  // This seed gave 6 samples with U+FFFD before the draws were constrained (issue 17, item 9).
+  const text = 'msg = "🎉 完成了 [MASK:16] 😀👍"\n# 日本語のコメント：[MASK:16] です。\n';
+  const sampler = { strategy: 'remdm-cap' as const, steps: 32, eta: 0.02, topP: 0.9, temperature: 1.3 };
+  const done = await client.infill(request(text, { seed: 1, samples: 64, sampler })).result;
+  assert.deepEqual(done.samples.filter((s) => s.holes.some((h) => h.includes('\uFFFD'))), []);
+});
+
+test('special tokens are never drawn into text: not <|endoftext|> when the folder does not name it an end token, nor an end token in a fixed-length hole', async () => {
+  const dir = copyModel();
+  try {
+    // A folder that declares no end token: <|endoftext|> is then just a special token (issue 17, item 10).
+    editJson(path.join(dir, 'config.json'), (c) => {
+      delete c.eos_token_id;
+      delete c.pad_token_id;
+    });
+    editJson(path.join(dir, 'tokenizer_config.json'), (c) => {
+      c.eos_token = null;
+      c.pad_token = null;
+    });
+    const sampler = { strategy: 'remdm-cap' as const, steps: 32, eta: 0.02, topP: 0.9, temperature: 1.3 };
+    const info = await client.load({ ...load, modelDir: dir });
+    assert.deepEqual(info.endTokenIds, []);
+    // Seed 3 printed <|endoftext|> in 3 of these 64 samples before.
+    const bare = await client.infill(request('[MASK:32]\nimport os\n', { seed: 3, samples: 64, sampler })).result;
+    assert.deepEqual(bare.samples.filter((s) => s.holes[0].includes('<|endoftext|>')), []);
+    // With the end token declared, a fixed-length hole ends at it: never printed either.
+    await client.load(load);
+    const ended = await client.infill(request('[MASK:32]\nimport os\n', { seed: 3, samples: 64, sampler })).result;
+    assert.deepEqual(ended.samples.filter((s) => s.holes[0].includes('<|endoftext|>')), []);
+  } finally {
+    removeDir(dir);
+  }
 });

@@ -1,0 +1,154 @@
+/**
+ * Which tokens a hole position may draw, so that a hole's text is always whole characters and never
+ * holds a special token.
+ *
+ * Byte-level BPE cuts a character (an emoji, a CJK ideograph) across tokens, and a masked diffusion
+ * model draws positions in any order, so a token can land where its bytes cannot join its
+ * neighbours' (U+FFFD in the text). Each token is read as a transition of the UTF-8 automaton over
+ * its bytes (utf8Next); a hole starts and must end on a character boundary. At each draw a token is
+ * allowed when the hole can still be completed: from some state the tokens to its left can reach,
+ * it leads to a state from which the tokens to its right end on a boundary, a mask standing for
+ * any allowed token. Every draw keeps that true, so the finished hole is whole characters; a
+ * remasked position only widens what can follow. The draw is from p_x0 restricted to the allowed
+ * tokens (as the mask token is left out), before temperature, top-k and top-p.
+ *
+ * End tokens stand between characters (the text ends there); special tokens that are not end
+ * tokens (padding, BOS, [CLS], unused specials) and padding rows of the output layer are never
+ * allowed.
+ */
+import { UTF8_REJECT, UTF8_STATES, utf8Next } from './utf8';
+
+const S = UTF8_STATES;
+const BOUNDARY = 1; // the state set {0}
+
+/** A model's tokens as automaton transitions; built once per model. */
+export class DrawRules {
+  /** next[id * S + s]: the state after token `id` from state s, or UTF8_REJECT. */
+  private readonly next: Uint8Array;
+  /** anyToken[s]: the states some allowed token leads to from s (what a mask may become), as bits. */
+  private readonly anyToken = new Uint8Array(S);
+  /** 1 for a token that may be drawn at all (no special, no padding row). */
+  readonly drawable: Uint8Array;
+  /** Every drawable token is whole characters: then the only rule is `drawable`. */
+  private readonly wholeOnly: boolean;
+  private readonly allowedCache = new Map<number, Uint8Array>();
+
+  /**
+   * @param bytesOf a token's UTF-8 bytes, or undefined for an id that is no token (never drawn)
+   * @param never ids never drawn (the mask, special tokens that are not end tokens)
+   * @param ends end tokens: drawn only on a character boundary
+   */
+  constructor(
+    readonly vocab: number,
+    bytesOf: (id: number) => ArrayLike<number> | undefined,
+    never: ReadonlySet<number>,
+    ends: ReadonlySet<number>,
+  ) {
+    this.next = new Uint8Array(vocab * S).fill(UTF8_REJECT);
+    this.drawable = new Uint8Array(vocab);
+    let wholeOnly = true;
+    for (let id = 0; id < vocab; id++) {
+      const bytes = never.has(id) ? undefined : ends.has(id) ? [] : bytesOf(id);
+      if (bytes === undefined) continue;
+      this.drawable[id] = 1;
+      for (let s = ends.has(id) ? 0 : S - 1; s >= 0; s--) {
+        let state = s;
+        for (let i = 0; i < bytes.length && state !== UTF8_REJECT; i++) state = utf8Next(state, bytes[i]);
+        this.next[id * S + s] = state;
+        if (state !== UTF8_REJECT) this.anyToken[s] |= 1 << state;
+        if ((s === 0) !== (state === 0)) wholeOnly = false;
+      }
+    }
+    this.wholeOnly = wholeOnly;
+  }
+
+  /** The states reachable after token `id` (the mask: any allowed token) from the states `from`. */
+  advance(from: number, id: number, maskId: number): number {
+    let to = 0;
+    for (let s = 0; s < S; s++) {
+      if (!((from >> s) & 1)) continue;
+      if (id === maskId) to |= this.anyToken[s];
+      else if (id >= 0 && id < this.vocab) {
+        const n = this.next[id * S + s];
+        if (n !== UTF8_REJECT) to |= 1 << n;
+      }
+    }
+    return to;
+  }
+
+  /** The states from which token `id` (the mask: some allowed token) leads into the states `to`. */
+  retreat(to: number, id: number, maskId: number): number {
+    let from = 0;
+    for (let s = 0; s < S; s++) {
+      let reached: number;
+      if (id === maskId) reached = this.anyToken[s];
+      else {
+        const n = id >= 0 && id < this.vocab ? this.next[id * S + s] : UTF8_REJECT;
+        reached = n === UTF8_REJECT ? 0 : 1 << n;
+      }
+      if (reached & to) from |= 1 << s;
+    }
+    return from;
+  }
+
+  /**
+   * 1 for each token that leads from some state of `left` into some state of `right`; when none
+   * does (a hole that cannot be completed, which the rules never create), `drawable`.
+   */
+  allowedBetween(left: number, right: number): Uint8Array {
+    if (this.wholeOnly) return this.drawable;
+    const key = (left << S) | right;
+    let allowed = this.allowedCache.get(key);
+    if (allowed) return allowed;
+    allowed = new Uint8Array(this.vocab);
+    let any = false;
+    for (let id = 0; id < this.vocab; id++) {
+      if (!this.drawable[id]) continue;
+      for (let s = 0; s < S; s++) {
+        if (!((left >> s) & 1)) continue;
+        const n = this.next[id * S + s];
+        if (n !== UTF8_REJECT && (right >> n) & 1) {
+          allowed[id] = 1;
+          any = true;
+          break;
+        }
+      }
+    }
+    if (!any) allowed = this.drawable;
+    this.allowedCache.set(key, allowed);
+    return allowed;
+  }
+
+  /** Whether the rules constrain anything beyond `drawable` (false for tokenizers of whole characters). */
+  get bytesMatter(): boolean {
+    return !this.wholeOnly;
+  }
+}
+
+/** The rules applied to one run's holes: what position l of a row may draw, given the row's ids now. */
+export class DrawConstraint {
+  /** Hole index of each position, -1 outside the holes. */
+  private readonly holeOf: Int32Array;
+
+  constructor(
+    readonly rules: DrawRules,
+    private readonly holes: readonly { start: number; length: number }[],
+    length: number,
+    private readonly maskId: number,
+  ) {
+    this.holeOf = new Int32Array(length).fill(-1);
+    holes.forEach((h, k) => this.holeOf.fill(k, h.start, h.start + h.length));
+  }
+
+  /** Tokens position `l` may take, the row being `ids[row, row + length)` (other positions as they stand). */
+  allowedAt(ids: Int32Array, row: number, l: number): Uint8Array {
+    const k = this.holeOf[l];
+    if (k < 0 || !this.rules.bytesMatter) return this.rules.drawable;
+    const { start, length } = this.holes[k];
+    let left = BOUNDARY;
+    for (let p = start; p < l; p++) left = this.rules.advance(left, ids[row + p], this.maskId);
+    let right = BOUNDARY;
+    for (let p = start + length - 1; p > l; p--) right = this.rules.retreat(right, ids[row + p], this.maskId);
+    return this.rules.allowedBetween(left, right);
+  }
+}
