@@ -20,6 +20,7 @@ import { UTF8_REJECT, UTF8_STATES, utf8Next } from './utf8';
 
 const S = UTF8_STATES;
 const BOUNDARY = 1; // the state set {0}
+const MAX_CACHED = 64;
 
 /** A model's tokens as automaton transitions; built once per model. */
 export class DrawRules {
@@ -115,6 +116,8 @@ export class DrawRules {
       }
     }
     if (!any) allowed = this.drawable;
+    // A run meets a handful of (left, right) pairs; the bound keeps a large vocabulary's cache small.
+    if (this.allowedCache.size >= MAX_CACHED) this.allowedCache.clear();
     this.allowedCache.set(key, allowed);
     return allowed;
   }

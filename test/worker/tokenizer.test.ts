@@ -55,3 +55,29 @@ test('a text of ~1.5 MB around a special token encodes without overflowing the c
   const ids = tokenizer.encode(text);
   assert.ok(ids.length > 250_000, `${ids.length} ids`);
 });
+
+test('special ids and token bytes: byte-level tokens, byte-fallback tokens (<0xE4>), unused ids', () => {
+  const tokenizer = embedded();
+  assert.deepEqual(tokenizer.specialIds, [0, 8191], '<|endoftext|> and [MASK]');
+  // A byte-level token that is the first two bytes of 中 (E4 B8 AD).
+  const firstTwo = tokenizer.encode('中').map((id) => [...tokenizer.tokenBytes(id)]);
+  assert.deepEqual(firstTwo.flat(), [0xe4, 0xb8, 0xad]);
+  const vocab = { '<unk>': 0, '<0xE4>': 1, '<0xB8>': 2, a: 3 };
+  const fallback = new TextTokenizer(
+    {
+      version: '1.0',
+      added_tokens: [{ id: 0, content: '<unk>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+      normalizer: null,
+      pre_tokenizer: null,
+      post_processor: null,
+      decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'Fuse' }] },
+      model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges: [] },
+    },
+    {},
+  );
+  assert.deepEqual([...fallback.tokenBytes(1)], [0xe4]);
+  assert.deepEqual([...fallback.tokenBytes(2)], [0xb8]);
+  assert.deepEqual([...fallback.tokenBytes(3)], [0x61]);
+  assert.equal(fallback.hasToken(3), true);
+  assert.equal(fallback.hasToken(9), false);
+});
