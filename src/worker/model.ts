@@ -13,10 +13,12 @@ import { OnnxDenoiser } from './onnxDenoiser';
 import { TextTokenizer } from '../protocol/tokenizer';
 
 /**
- * Models round their output layer up to a multiple of 64 or 128 (ModernBERT 50368 for a 50280-token
- * tokenizer, LLaDA 126464): rows past the tokenizer are padding. A wider gap means another tokenizer.
+ * Models round their output layer up past the tokenizer (ModernBERT 50368 for a 50280-token
+ * tokenizer, LLaDA 126464, Qwen2.5 / Open-dCoder / Dream 151936-152064 for about 151.7k tokens,
+ * some 270-400 rows): rows past the tokenizer are padding, never drawn. A wider gap means another
+ * tokenizer.
  */
-const MAX_VOCAB_PADDING = 128;
+const MAX_VOCAB_PADDING = 1024;
 
 export class LoadedModel {
   private constructor(

@@ -74,6 +74,15 @@ describe('converted models in the runtime', { skip: hasTorch ? false : 'needs /u
     });
   }
 
+  it('an output layer hundreds of rows past the tokenizer (as in Qwen2.5 and Dream checkpoints) loads and infills', async () => {
+    makeSnapshot('dream', path.join(dir, 'padded-snapshot'), 0, ['--vocab', '700']);
+    await convertSnapshot(path.join(dir, 'padded-snapshot'), path.join(dir, 'padded'));
+    const model = await client.load({ modelDir: path.join(dir, 'padded'), executionProvider: 'cpu', quantized: false, threads: 1 });
+    assert.equal(model.vocabSize, 700);
+    const done = await client.infill({ segments: [{ kind: 'text', text: 'def f(x):\n    return' }, { kind: 'hole', length: 6 }], sampler: { strategy: 'mdlm', steps: 3, temperature: 2 }, seed: 5, samples: 4, maxFramesPerSecond: 0 }).result;
+    for (const s of done.samples) assert.equal(typeof s.holes[0], 'string');
+  });
+
   it('a window shorter than the 8-token warm-up loads and runs', async () => {
     const modelDir = path.join(dir, 'dream-short');
     fs.cpSync(path.join(dir, 'dream'), modelDir, { recursive: true });

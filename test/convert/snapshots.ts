@@ -16,9 +16,9 @@ export interface Reference {
   causal: number[];
 }
 
-export function makeSnapshot(family: string, dir: string, seed = 0): Reference {
+export function makeSnapshot(family: string, dir: string, seed = 0, extra: string[] = []): Reference {
   const ref = `${dir}.ref.json`;
-  const r = spawnSync(python, [maker, family, dir, '--reference', ref, '--seed', String(seed)], { encoding: 'utf8' });
+  const r = spawnSync(python, [maker, family, dir, '--reference', ref, '--seed', String(seed), ...extra], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(fs.readFileSync(ref, 'utf8'));
 }

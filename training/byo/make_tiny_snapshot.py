@@ -206,9 +206,11 @@ def main():
     ap.add_argument("--reference")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
+    ap.add_argument("--vocab", type=int, help="output rows (default: the shape's); rows past the tokenizer are padding, as in real checkpoints")
     args = ap.parse_args()
     global HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB
     HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB = SHAPES[args.shape]
+    VOCAB = args.vocab or VOCAB
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tok, vocab = tokenizer_json(SPECIALS[args.family])
