@@ -97,7 +97,7 @@ export class SessionPresenter implements vscode.Disposable {
       } else if (session.phase === 'ready' && session.result) {
         if (session.model) this.status.setModel(session.model);
         this.status.finished(session.result.steps, session.result.timings.totalMs);
-        this.status.ready(session.candidateLabel);
+        this.status.ready(session.candidateLabel, this.drawnAtHole.get(session) ?? true);
       }
     }
     this.updateContextKeys();
@@ -162,7 +162,10 @@ export class SessionPresenter implements vscode.Disposable {
     const ghostHole = this.offerGhostText(session, holes);
     for (const editor of this.editorsOf(session.document)) {
       const atHole = session.cursorAt(editor);
-      if (editor === vscode.window.activeTextEditor) this.drawnAtHole.set(session, atHole);
+      if (editor === vscode.window.activeTextEditor) {
+        this.drawnAtHole.set(session, atHole);
+        if (session.phase === 'ready') this.status.ready(session.candidateLabel, atHole);
+      }
       const hint =
         session.phase === 'accepting'
           ? undefined

@@ -10,7 +10,7 @@ import type { ModelInfo } from '../protocol/protocol';
 /** How long a note stays. */
 const NOTE_MS = 5000;
 
-type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'starting' } | { kind: 'running'; step: number; totalSteps: number } | { kind: 'ready'; candidate: string };
+type State = { kind: 'idle' } | { kind: 'loading' } | { kind: 'starting' } | { kind: 'running'; step: number; totalSteps: number } | { kind: 'ready'; candidate: string; atHole: boolean };
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('diffusionInfill.status', vscode.StatusBarAlignment.Right, 100);
@@ -55,9 +55,12 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  /** A preview is on offer; `candidate` is "2/3" when there are several. */
-  ready(candidate: string): void {
-    this.state = { kind: 'ready', candidate };
+  /**
+   * A preview is on offer; `candidate` is "2/3" when there are several. Away from the hole the
+   * preview waits (parked) and the keys are the editor's: the text says so instead of the keys.
+   */
+  ready(candidate: string, atHole = true): void {
+    this.state = { kind: 'ready', candidate, atHole };
     this.render();
   }
 
@@ -88,7 +91,7 @@ export class StatusBar implements vscode.Disposable {
           : s.kind === 'running'
             ? ['$(sync~spin)', `step ${s.step}/${s.totalSteps}`]
             : s.kind === 'ready'
-              ? ['$(sparkle)', `${s.candidate ? `${s.candidate} · ` : ''}Tab accept · Esc reject`]
+              ? ['$(sparkle)', `${s.candidate ? `${s.candidate} · ` : ''}${s.atHole ? 'Tab accept · Esc reject' : 'preview waiting at the hole'}`]
               : ['$(sparkle)', this.model?.name ?? 'Diffusion Infill'];
     this.item.text = `${icon} ${main}${this.noteText ? ` · ${this.noteText}` : ''}`;
     const model = this.model

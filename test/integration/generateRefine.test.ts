@@ -7,15 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
-import { FAST, openEditor, resultTexts, runCommand, select, useSettings, useSuite, watchDocument } from './helpers';
-
-async function until(fn: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { FAST, openEditor, resultTexts, runCommand, select, until, useSettings, useSuite, watchDocument } from './helpers';
 
 const SOURCE = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        self.items.append(item)\n';
 

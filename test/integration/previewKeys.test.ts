@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { describe, it } from 'mocha';
 import type { DiffusionInfillApi } from '../../src/editor/extension';
 import type { Session } from '../../src/editor/session';
-import { FAST, openEditor, runCommand, select, useSettings, useSuite } from './helpers';
+import { FAST, openEditor, runCommand, select, until, useSettings, useSuite } from './helpers';
 import { captureMessages } from './reliability/messages';
 
 const SOURCE = 'def area(w, h):\n    result = w * h\n    return result\n\nprint(area(2, 3))\n';
@@ -104,10 +104,14 @@ describe('Preview keys', () => {
     const doc = editor.document;
     editor.selection = select(editor, HOLE);
     const parked = await runCommand(api, 'diffusionInfill.infillSelection', doc);
+    assert.match(api.statusText(), /Tab accept · Esc reject/);
     await vscode.commands.executeCommand('cursorBottom');
     assert.equal(parked.phase, 'ready', 'park (the default) keeps the preview');
+    // Parked, the keys are the editor's: the status bar does not offer them.
+    await until(() => /preview waiting at the hole/.test(api.statusText()), () => `the parked status; it says ${api.statusText()}`);
     // Back at the hole, Accept works again.
     editor.selection = new vscode.Selection(doc.positionAt(SOURCE.indexOf(HOLE)), doc.positionAt(SOURCE.indexOf(HOLE)));
+    await until(() => /Tab accept · Esc reject/.test(api.statusText()), () => `the keys back in the status; it says ${api.statusText()}`);
     await vscode.commands.executeCommand('diffusionInfill.reject');
 
     const restoreAway = await useSettings({ 'preview.cursorAway': 'dismiss' });
