@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InfillError } from '../protocol/errors';
 import { maxBytesOf, modelFileProblem } from '../protocol/modelFiles';
+import { checkExternalData } from './externalData';
 
 export interface ModelConfig {
   /** From config.json `mask_token_id`; undefined when the tokenizer config's `mask_token` decides. */
@@ -168,6 +169,8 @@ export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
     throw new InfillError('model-invalid', `${tokenizerConfigFile}: expected a JSON object`);
   }
   const config = parseModelConfig(rawConfig, configFile, (tokenizerConfig as Record<string, unknown>).model_max_length);
+  const onnxFile = chooseOnnxFile(resolved, quantized);
+  checkExternalData(onnxFile, resolved);
   return {
     dir: resolved,
     name: path.basename(resolved),
@@ -175,7 +178,7 @@ export function readModelFolder(dir: string, quantized: boolean): ModelFolder {
     rawConfig: rawConfig as Record<string, unknown>,
     tokenizerJson,
     tokenizerConfig: tokenizerConfig as Record<string, unknown>,
-    onnxFile: chooseOnnxFile(resolved, quantized),
+    onnxFile,
     chatTemplate: readChatTemplate(resolved, tokenizerConfig as Record<string, unknown>, tokenizerConfigFile),
   };
 }
