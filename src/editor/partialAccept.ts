@@ -8,14 +8,15 @@ import type { Candidate } from './candidates';
 
 export type PartUnit = 'word' | 'line';
 
-const WORD = /^[ \t]*(?:[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]+|\r?\n[ \t]*)/u;
+const WORD = /^\s*(?:[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]+)/u;
 
 /**
- * The next word: leading blanks plus one identifier-like word or one run of punctuation, or a line
- * break with the next line's indentation (as inline suggestions' "accept word").
+ * The next word: leading blanks and line breaks plus one identifier-like word or one run of
+ * punctuation; only blanks and breaks left, all of them. A line break is taken with the word after
+ * it: taken alone it would change nothing that the preview draws, and the key would seem dead.
  */
 export function nextWord(text: string): string {
-  const m = WORD.exec(text) ?? /^[ \t]+/.exec(text);
+  const m = WORD.exec(text) ?? /^\s+/.exec(text);
   return m ? m[0] : text.slice(0, 1);
 }
 

@@ -8,8 +8,10 @@ test('next word: blanks plus a word, a punctuation run, or a line break with ind
   assert.equal(nextWord(' = a + b'), ' =');
   assert.equal(nextWord('(a, b)'), '(');
   assert.equal(nextWord('a, b)'), 'a');
-  assert.equal(nextWord('\n    return x'), '\n    ');
-  assert.equal(nextWord('\r\n\treturn'), '\r\n\t');
+  assert.equal(nextWord('\n    return x'), '\n    return');
+  assert.equal(nextWord('\r\n\treturn'), '\r\n\treturn');
+  assert.equal(nextWord('\n\n  x = 1'), '\n\n  x');
+  assert.equal(nextWord('\n  \n'), '\n  \n');
   assert.equal(nextWord('   '), '   ');
   assert.equal(nextWord('héllo wörld'), 'héllo');
   assert.equal(nextWord(''), '');

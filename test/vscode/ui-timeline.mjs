@@ -192,7 +192,8 @@ const tests = [
       await focusEditor(page);
       await runCommand(page, 'Diffusion Infill: Reroll Infill (New Seed)');
       await waitFor(async () => (await frame.locator('#run-a option').count()) === 2, { timeout: 60_000, what: 'the rerolled run listed in the panel' });
-      await waitFor(async () => (await statusBarTexts(page)).some((t) => t.includes('Tab accept')), { timeout: 120_000, what: 'the rerolled run to finish' });
+      // Finished: its keys offered, or (the click above put the cursor away from the hole) waiting there.
+      await waitFor(async () => (await statusBarTexts(page)).some((t) => /Tab accept|preview waiting at the hole/.test(t)), { timeout: 120_000, what: 'the rerolled run to finish' });
       // Show the first run (#1) and compare it with the reroll (#2), as a person picks them.
       const labels = await frame.locator('#run-a option').allTextContents();
       const labelOf = (n) => labels.find((label) => label.startsWith(`#${n} `));
