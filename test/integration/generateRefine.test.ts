@@ -11,19 +11,28 @@ import { FAST, openEditor, resultTexts, runCommand, select, until, useSettings, 
 
 const SOURCE = 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        self.items.append(item)\n';
 
+/**
+ * Opens SOURCE, puts the cursor at its end and runs `command` there (a point hole), watching that
+ * the document stays SOURCE until accepted.
+ */
+async function runAtEnd(api: DiffusionInfillApi, command: string, args: object) {
+  const editor = await openEditor(SOURCE);
+  const doc = editor.document;
+  const end = doc.positionAt(SOURCE.length);
+  editor.selection = new vscode.Selection(end, end);
+  const watch = watchDocument(api, doc, () => SOURCE);
+  const session = await runCommand(api, command, doc, args);
+  watch.dispose();
+  return { editor, doc, end, session, violations: watch.violations };
+}
+
 describe('Generate and Refine', () => {
   let api!: DiffusionInfillApi;
   useSuite(FAST, (got) => (api = got));
 
   it('Generate inserts at the cursor only on accept; the prompt is context, not inserted', async () => {
-    const editor = await openEditor(SOURCE);
-    const doc = editor.document;
-    const end = doc.positionAt(SOURCE.length);
-    editor.selection = new vscode.Selection(end, end);
-    const watch = watchDocument(api, doc, () => SOURCE);
-    const session = await runCommand(api, 'diffusionInfill.generate', doc, { prompt: '    def pop(self):\n', length: 12 });
-    watch.dispose();
-    assert.deepEqual(watch.violations, []);
+    const { doc, session, violations } = await runAtEnd(api, 'diffusionInfill.generate', { prompt: '    def pop(self):\n', length: 12 });
+    assert.deepEqual(violations, []);
     assert.equal(session.holes[0].range.start, SOURCE.length);
     assert.equal(session.holes[0].range.end, SOURCE.length);
     const segments = session.request.segments;
@@ -36,11 +45,7 @@ describe('Generate and Refine', () => {
   });
 
   it('a finished result of several lines at the cursor is drawn in its lines (inline suggestion), accepted by Tab as one undo step', async () => {
-    const editor = await openEditor(SOURCE);
-    const doc = editor.document;
-    const end = doc.positionAt(SOURCE.length);
-    editor.selection = new vscode.Selection(end, end);
-    const session = await runCommand(api, 'diffusionInfill.generate', doc, { prompt: '    def pop(self):\n', length: 48 });
+    const { editor, doc, end, session } = await runAtEnd(api, 'diffusionInfill.generate', { prompt: '    def pop(self):\n', length: 48 });
     const [text] = resultTexts(session);
     assert.ok(text.includes('\n'), `seed ${session.request.seed} should give several lines: ${JSON.stringify(text)}`);
     assert.equal(api.ghostText(doc), text);
@@ -143,14 +148,8 @@ describe('Generate from Instruction', () => {
   it('an instruct model answers at the cursor; the document changes only on accept, one undo restores it', async () => {
     const restoreModel = await useSettings({ modelPath: path.join(dir, 'dream') });
     try {
-      const editor = await openEditor(SOURCE);
-      const doc = editor.document;
-      const end = doc.positionAt(SOURCE.length);
-      editor.selection = new vscode.Selection(end, end);
-      const watch = watchDocument(api, doc, () => SOURCE);
-      const session = await runCommand(api, 'diffusionInfill.instruct', doc, { instruction: 'add a pop method', length: 6 });
-      watch.dispose();
-      assert.deepEqual(watch.violations, []);
+      const { doc, session, violations } = await runAtEnd(api, 'diffusionInfill.instruct', { instruction: 'add a pop method', length: 6 });
+      assert.deepEqual(violations, []);
       assert.equal(session.request.instruction, 'add a pop method');
       assert.deepEqual(session.request.segments, [{ kind: 'hole', length: 6, upTo: true }], 'the document is not context');
       const [text] = resultTexts(session);

@@ -5,7 +5,7 @@
 //   npm run screenshots   (needs bash test/vscode/install.sh; packages the .vsix if stale)
 import fs from 'node:fs';
 import path from 'node:path';
-import { focusEditor, packageVsix, runCommand, runCommandAndPick, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import { focusEditor, goToLine, openByName, packageVsix, runCommand, runCommandAndPick, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
 import { repoRoot, sleep } from './server.mjs';
 
 const OUT = path.join(repoRoot, 'media', 'screenshots');
@@ -46,30 +46,12 @@ const SETTINGS = {
   'window.commandCenter': false,
 };
 
-async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await row.click();
-  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
-  await focusEditor(page);
-}
-
-async function goToLine(page, line) {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line));
-  await page.keyboard.press('Enter');
-}
-
 /** Each scene puts the cursor or selection in place and starts its command. */
 const SCENES = [
   {
     name: 'one-line',
     run: async (page) => {
-      await openFile(page, 'stack.py');
+      await openByName(page, 'stack.py');
       await goToLine(page, 6);
       await page.keyboard.press('End');
       await page.keyboard.press('Shift+Home');
@@ -79,7 +61,7 @@ const SCENES = [
   {
     name: 'multi-line',
     run: async (page) => {
-      await openFile(page, 'stack.py');
+      await openByName(page, 'stack.py');
       await goToLine(page, 9);
       await page.keyboard.press('Home');
       for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowDown');
@@ -90,14 +72,14 @@ const SCENES = [
   {
     name: 'placeholders',
     run: async (page) => {
-      await openFile(page, 'shapes.py');
+      await openByName(page, 'shapes.py');
       await runCommand(page, 'Diffusion Infill: Fill Placeholders');
     },
   },
   {
     name: 'continue',
     run: async (page) => {
-      await openFile(page, 'notes.md');
+      await openByName(page, 'notes.md');
       await page.keyboard.press('Control+End');
       await runCommand(page, 'Diffusion Infill: Continue from Text…');
       const input = page.locator('.quick-input-widget .quick-input-box input');

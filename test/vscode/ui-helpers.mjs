@@ -92,6 +92,36 @@ export async function openFile(page, name) {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
 }
 
+/** A quick typist's gap between two keys. */
+const PERSON_MS = 150;
+
+/** Presses `keys` one after another as a person does. */
+export async function press(page, ...keys) {
+  for (const key of keys) {
+    await page.keyboard.press(key);
+    await sleep(PERSON_MS);
+  }
+}
+
+/** Opens a file by name with Quick Open (waiting for its row) and focuses its text. */
+export async function openByName(page, name) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click({ timeout: 15_000 });
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await focusEditor(page);
+}
+
+/** Ctrl+G to a line (1-based); the cursor lands at its first column. */
+export async function goToLine(page, line) {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await press(page, 'Enter', 'Home', 'Home'); // Home twice: column 1 even on an indented line
+}
+
 /** The command palette's rows for a query (F1, type), closing it again with Escape. */
 export async function paletteEntries(page, query) {
   await openPalette(page, query);

@@ -3,7 +3,7 @@
 // read the result back from the editor DOM. Screenshots of a mid-run frame and of the result go
 // to test-output/.
 import assert from 'node:assert/strict';
-import { decorationSpans, focusEditor, readEditorLines, runCommand, screenshot, statusBarTexts, waitFor } from './ui-helpers.mjs';
+import { decorationSpans, focusEditor, openByName, readEditorLines, runCommand, screenshot, statusBarTexts, waitFor } from './ui-helpers.mjs';
 import { sleep } from './server.mjs';
 
 /** Settings the scenario needs in the user settings: enough steps to watch frames go by. */
@@ -39,28 +39,11 @@ async function previewRuns(page) {
   return lines.flatMap((l) => l.runs).map((r) => ({ text: JSON.parse(r.content).replace(/\u00a0/g, ' '), color: r.color, background: r.background }));
 }
 
-/**
- * Quick Open that waits for the row naming the file (the first rows can be recently opened files
- * before the file search answers, and Enter would open one of those).
- */
-async function openFileByName(page, name) {
-  await focusEditor(page).catch(() => {});
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(name);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await row.click();
-  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
-  await focusEditor(page);
-}
-
 export const infillSelectionUiTest = {
   name: 'Infill Selection: live preview frame by frame, Tab accepts, the editor shows the result',
   fn: async ({ page }) => {
     await page.keyboard.press('Escape');
-    await openFileByName(page, 'fib.py');
+    await openByName(page, 'fib.py');
     // Line 4, "return fib(n - 1) + fib(n - 2)": end of line, then Shift+Home selects to the indent.
     await page.keyboard.press('Control+G');
     await page.keyboard.type('4');

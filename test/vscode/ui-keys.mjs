@@ -7,12 +7,11 @@
 //   4. Ctrl+Right takes words into the preview without writing; Esc then leaves the original, and
 //      Tab after Ctrl+Right writes everything in one undo step; the log says "partially accepted".
 //   node test/vscode/ui-keys.mjs   (needs bash test/vscode/install.sh; packages the .vsix if stale)
-// Keys come at a person's pace (PERSON_MS apart: the preview's key context follows the cursor one
+// Keys come at a person's pace (ui-helpers' PERSON_MS apart: the preview's key context follows the cursor one
 // extension-host round trip later), and each test starts from the file as saved.
 // Screenshots go to test-output/. Ends with `ui-keys: N passed, N failed`; DI_UI_TIMEOUT_MS bounds the run.
 import assert from 'node:assert/strict';
-import { focusEditor, packageVsix, readEditorLines, runCommand, runUiTests, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
-import { sleep } from './server.mjs';
+import { focusEditor, goToLine, openByName, packageVsix, press, readEditorLines, runCommand, runUiTests, screenshot, startUiSession, statusBarTexts, waitFor } from './ui-helpers.mjs';
 
 const SETTINGS = {
   'diffusionInfill.preset': 'custom',
@@ -45,16 +44,6 @@ export const KEYS_PY = [
   'print(perimeter("circle", 1))',
 ];
 const overallMs = Number(process.env.DI_UI_TIMEOUT_MS ?? 12 * 60_000);
-/** A quick typist's gap between two keys. */
-const PERSON_MS = 150;
-
-/** Presses `keys` one after another as a person does. */
-export async function press(page, ...keys) {
-  for (const key of keys) {
-    await page.keyboard.press(key);
-    await sleep(PERSON_MS);
-  }
-}
 
 /** The preview as drawn: injected ::before texts per line, and the hint (::after), top to bottom. */
 export async function drawnPreview(page) {
@@ -83,25 +72,6 @@ async function acceptedText(page) {
       .map((style) => JSON.parse(style.content))
       .join(''),
   );
-}
-
-/** Opens a file by name with Quick Open (waiting for its row) and focuses its text. */
-export async function openByName(page, name) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click({ timeout: 15_000 });
-  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
-  await focusEditor(page);
-}
-
-/** Ctrl+G to a line (1-based); the cursor lands at its first column. */
-export async function goToLine(page, line) {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line));
-  await press(page, 'Enter', 'Home', 'Home'); // Home twice: column 1 even on an indented line
 }
 
 /** Selects lines `from`..`to` (1-based, whole lines with their line break) and starts Infill Selection. */
