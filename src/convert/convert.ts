@@ -11,7 +11,9 @@ import { architectureOf, expectedWeights, type Architecture } from './families';
 import { GraphBuilder, type Precision } from './graphBuilder';
 import { DataType } from './onnx';
 import { SnapshotWeights } from './safetensors';
-import { buildTransformer, INPUT_IDS, LOGIT_POSITIONS, LOGITS, OPSET } from './transformer';
+import { buildTopKHead, TOPK_HEAD_MIN_VOCAB } from './topKHead';
+import { buildTransformer, INPUT_IDS, LOGITS, OPSET } from './transformer';
+import { LOGIT_POSITIONS } from '../protocol/graph';
 
 export type Quantize = 'none' | 'int8' | 'int4';
 export type StoreDtype = 'fp32' | 'fp16';
@@ -26,6 +28,8 @@ export interface ConvertProgress {
 export interface ConvertOptions {
   quantize?: Quantize;
   dtype?: StoreDtype;
+  /** Add the top-k head (topKHead.ts); default: for vocabularies above TOPK_HEAD_MIN_VOCAB. */
+  topKHead?: boolean;
   onProgress?: (p: ConvertProgress) => void;
   /** Checked between tensors; when aborted the conversion stops and OUT stays absent. */
   signal?: AbortSignal;
@@ -176,14 +180,16 @@ export async function convertSnapshot(src: string, out: string, options: Convert
       return data;
     };
     await buildTransformer(builder, p.arch, read, precision);
+    const head = options.topKHead ?? p.arch.vocab > TOPK_HEAD_MIN_VOCAB ? buildTopKHead(builder, LOGITS, p.arch.vocab) : { inputs: [], outputs: [] };
     const model = builder.finish({
       graphName: `${p.arch.family} (${precision})`,
       opset: OPSET,
       inputs: [
         { name: INPUT_IDS, elemType: DataType.INT64, shape: ['batch', 'sequence'] },
         { name: LOGIT_POSITIONS, elemType: DataType.INT64, shape: ['batch', 'positions'] },
+        ...head.inputs,
       ],
-      outputs: [{ name: LOGITS, elemType: DataType.FLOAT, shape: ['batch', 'positions', p.arch.vocab] }],
+      outputs: [{ name: LOGITS, elemType: DataType.FLOAT, shape: ['batch', 'positions', p.arch.vocab] }, ...head.outputs],
     });
     fs.writeFileSync(path.join(tmp, 'onnx', graphName), model);
     const window = Math.min(p.arch.positions, WINDOW_CAP);

@@ -11,10 +11,10 @@
 import { DataType } from './onnx';
 import type { Architecture } from './families';
 import { transpose, type GraphBuilder, type Precision } from './graphBuilder';
+import { LOGIT_POSITIONS } from '../protocol/graph';
 
 export const OPSET = 17;
 export const INPUT_IDS = 'input_ids';
-export const LOGIT_POSITIONS = 'logit_positions';
 export const LOGITS = 'logits';
 
 /** Reads one weight as float32 with the shape config.json implies (progress and cancel live there). */

@@ -1,4 +1,5 @@
 import type { DrawConstraint } from './drawRules';
+import type { ModelLogits } from './topkRows';
 import { DiffusionError } from './errors';
 import type { LogitsProcessor } from './logits';
 import { logitsOffset, type GatheredLogits, type StepBuffers } from './remask-step';
@@ -7,7 +8,7 @@ import { TokenState, type DecoderStrategyName, type SamplerOptions } from './typ
 /**
  * Deterministic decoders for LLaDA-class models. Each step, in each row, only the leftmost
  * unfinished block of editable positions is decoded: its masked positions are scored by the
- * model's argmax token and that token's probability (after temperature / top-k / top-p; the
+ * model's argmax token (among those the draw rules allow there) and that token's probability (after temperature / top-k / top-p; the
  * argmax itself does not depend on them, so these decoders never draw random numbers), then
  * - topk-confidence commits the k most confident, k = ceil(masked in block / steps left for the
  *   block) — the same even split as LLaDA's get_num_transfer_tokens;
@@ -45,6 +46,7 @@ export class BlockSchedule {
     const row = b * length;
     const hasMask = (k: number) => this.blocks[k].some((l) => ids[row + l] === maskId);
     let k = this.currentBlock[b];
+    if (k >= this.blocks.length) return -1; // the row is complete
     if (k >= 0 && hasMask(k)) return k;
     k = k < 0 ? 0 : k;
     while (k < this.blocks.length && !hasMask(k)) k++;
@@ -59,6 +61,20 @@ export class BlockSchedule {
     return k;
   }
 
+  /** The per-row progress, to start a step again (a retry with full rows: FullRowsNeeded). */
+  save(): Int32Array {
+    const b = this.batch;
+    const out = new Int32Array(2 * b);
+    out.set(this.currentBlock);
+    out.set(this.blockStepsLeft, b);
+    return out;
+  }
+
+  restore(saved: Int32Array): void {
+    this.currentBlock.set(saved.subarray(0, this.batch));
+    this.blockStepsLeft.set(saved.subarray(this.batch));
+  }
+
   /** Steps left for row b's current block, this one included; consumes one. */
   takeStep(b: number): number {
     const left = Math.max(1, this.blockStepsLeft[b]);
@@ -68,7 +84,7 @@ export class BlockSchedule {
 }
 
 export interface DecoderStepArgs {
-  logits: Float32Array;
+  logits: ModelLogits;
   ids: Int32Array;
   confidence: Float32Array;
   batch: number;
@@ -108,7 +124,7 @@ export function decoderStep(args: DecoderStepArgs): boolean {
     for (const l of schedule.blocks[k]) {
       const j = row + l;
       if (ids[j] !== maskId) continue;
-      const { token, prob } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab));
+      const { token, prob } = processor.best(logits, logitsOffset(args.gathered, b, l, length, vocab), args.constraint?.allowedAt(ids, row, l));
       candPos.push(j);
       candTok.push(token);
       candConf.push(prob);

@@ -122,6 +122,31 @@ export class DrawRules {
     return allowed;
   }
 
+  /**
+   * The two classes a top-k head is built on (topkRows.ts). Whole-character tokens (and end
+   * tokens) lead from the boundary to the boundary and reject from inside a character, so an
+   * allowed set holds all of them or none (both ends of the position on a boundary, or not): they are ranked in the graph (bias 0, -Infinity for
+   * everything else). Partial-character tokens are few and returned in full.
+   */
+  classes(): { wholeBias: Float32Array; partialIds: Int32Array; wholeProbe: number } {
+    const wholeBias = new Float32Array(this.vocab).fill(-Infinity);
+    const partial: number[] = [];
+    let wholeProbe = -1;
+    const whole = (id: number) => {
+      if (this.next[id * S] !== 0) return false;
+      for (let s = 1; s < S; s++) if (this.next[id * S + s] !== UTF8_REJECT) return false;
+      return true;
+    };
+    for (let id = 0; id < this.vocab; id++) {
+      if (!this.drawable[id]) continue;
+      if (whole(id)) {
+        wholeBias[id] = 0;
+        if (wholeProbe < 0) wholeProbe = id;
+      } else partial.push(id);
+    }
+    return { wholeBias, partialIds: Int32Array.from(partial), wholeProbe };
+  }
+
   /** Whether the rules constrain anything beyond `drawable` (false for tokenizers of whole characters). */
   get bytesMatter(): boolean {
     return !this.wholeOnly;

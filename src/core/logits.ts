@@ -1,5 +1,7 @@
 import { DiffusionError } from './errors';
+import { inverseCdf } from './categorical';
 import { selectKth } from './select';
+import { FullRowsNeeded, TopKProcessor, type ModelLogits } from './topkRows';
 
 /** Rounding slack for the nucleus' "cumulative <= p" test. */
 const TOP_P_SLACK = 1e-12;
@@ -226,6 +228,7 @@ export class LogitsProcessor {
   /** The last distribution computed; overwritten by the next call. */
   readonly probs: Float64Array;
   private readonly scratch: FilterScratch;
+  private topKForm?: TopKProcessor;
 
   constructor(
     readonly vocab: number,
@@ -251,7 +254,8 @@ export class LogitsProcessor {
    * one pass and writes nothing, which matters when decoders score every masked position.
    * `allowed` (DrawConstraint): only tokens with a 1 there.
    */
-  best(logits: Float32Array, offset: number, allowed?: Uint8Array): { token: number; prob: number } {
+  best(logits: ModelLogits, offset: number, allowed?: Uint8Array): { token: number; prob: number } {
+    if (!(logits instanceof Float32Array)) return this.fromTopK(logits, offset, allowed, (p, rows, r, a) => p.best(rows, r, a));
     if (this.topK > 0 || this.topP < 1) {
       const probs = this.distribution(logits, offset, allowed);
       let token = 0;
@@ -278,6 +282,32 @@ export class LogitsProcessor {
       if (i !== maskId && v === v && (!allowed || allowed[i])) sum += Math.exp((v - max) * invT);
     }
     return { token, prob: 1 / sum };
+  }
+
+  /**
+   * One token drawn from p_x0 at one position by inverse CDF with uniform `u`, and its probability.
+   * Logits in the top-k form throw FullRowsNeeded where they do not determine the draw.
+   */
+  draw(logits: ModelLogits, offset: number, allowed: Uint8Array | undefined, u: number): { token: number; prob: number } {
+    if (!(logits instanceof Float32Array)) return this.fromTopK(logits, offset, allowed, (p, rows, r, a) => p.draw(rows, r, a, u));
+    const probs = this.distribution(logits, offset, allowed);
+    const token = inverseCdf(probs, this.vocab, u);
+    return { token, prob: probs[token] };
+  }
+
+  /** The top-k form's answer for the row at `offset` (a multiple of the vocabulary, as for full rows). */
+  private fromTopK(
+    rows: Exclude<ModelLogits, Float32Array>,
+    offset: number,
+    allowed: Uint8Array | undefined,
+    ask: (p: TopKProcessor, rows: Exclude<ModelLogits, Float32Array>, r: number, allowed: Uint8Array) => { token: number; prob: number } | undefined,
+  ): { token: number; prob: number } {
+    // Without a draw rule the allowed set is not the one the head's classes were built from.
+    if (!allowed) throw new FullRowsNeeded();
+    this.topKForm ??= new TopKProcessor({ temperature: this.temperature, topK: this.topK, topP: this.topP });
+    const hit = ask(this.topKForm, rows, offset / this.vocab, allowed);
+    if (!hit) throw new FullRowsNeeded();
+    return hit;
   }
 
   /** p_x0 at one position; `allowed` (DrawConstraint) leaves out tokens with a 0 there, as the mask token is. */

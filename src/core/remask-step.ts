@@ -1,8 +1,8 @@
-import { inverseCdf } from './categorical';
 import type { DrawConstraint } from './drawRules';
 import { LogitsProcessor } from './logits';
 import { remdmPosterior, type PosteriorFn } from './posterior';
 import { stepCoefficients, type StepCoefficients } from './sigma';
+import type { ModelLogits } from './topkRows';
 import { TokenState, type RemaskingStrategyName, type Rng, type SamplerOptions } from './types';
 
 /**
@@ -58,7 +58,7 @@ export interface StepPlanArgs {
 
 export interface RemaskingStepArgs extends StepPlanArgs {
   /** [batch, length, vocab] model logits for `ids`; may be null when no editable position is masked. */
-  logits: Float32Array | null;
+  logits: ModelLogits | null;
   vocab: number;
   /** Reused p_x0 buffers; built from `options` when absent. */
   processor?: LogitsProcessor;
@@ -177,20 +177,21 @@ export function planRemaskingStep(args: StepPlanArgs): StepPlan {
  */
 export function completeRemaskingStep(
   plan: StepPlan,
-  logits: Float32Array,
+  logits: ModelLogits,
   args: { length: number; vocab: number; processor: LogitsProcessor; gathered?: GatheredLogits; constraint?: DrawConstraint },
 ): void {
-  const { length, vocab, processor, constraint } = args;
+  const { length, vocab, processor, constraint, gathered } = args;
   const { decodes } = plan;
+  // A retry (FullRowsNeeded) starts again from the plan: positions still to draw are masks.
+  for (let k = 0; k < decodes.count; k++) plan.ids[decodes.at[k]] = processor.maskId;
   for (let k = 0; k < decodes.count; k++) {
     const j = decodes.at[k];
     const b = Math.floor(j / length);
     const l = j - b * length;
     const allowed = constraint?.allowedAt(plan.ids, b * length, l);
-    const probs = processor.distribution(logits, logitsOffset(args.gathered, b, l, length, vocab), allowed);
-    const token = inverseCdf(probs, vocab, decodes.uniform[k]);
+    const { token, prob } = processor.draw(logits, logitsOffset(gathered, b, l, length, vocab), allowed, decodes.uniform[k]);
     plan.ids[j] = token;
-    plan.confidence[j] = probs[token];
+    plan.confidence[j] = prob;
   }
 }
 
@@ -206,7 +207,7 @@ export function remaskingStep(args: RemaskingStepArgs): RemaskingStepResult {
 }
 
 export interface NoiseRemovalArgs {
-  logits: Float32Array | null;
+  logits: ModelLogits | null;
   ids: Int32Array;
   editable: Uint8Array;
   confidence: Float32Array;

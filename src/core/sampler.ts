@@ -15,6 +15,7 @@ import {
   type StepBuffers,
 } from './remask-step';
 import { timeGrid, TIME_EPS } from './schedule';
+import { DEFAULT_HEAD_K, FullRowsNeeded, MAX_HEAD_K, type ModelLogits } from './topkRows';
 import type { Denoiser, Frame, Rng, SampleInput, SamplerOptions } from './types';
 
 export interface SampleResult {
@@ -30,6 +31,8 @@ export interface SampleResult {
   forwardMs: number;
   /** Time spent in the sampler's own arithmetic. */
   samplerMs: number;
+  /** Steps whose top-k logits did not determine a draw, so the model was asked again for full rows. */
+  fullRowRetries: number;
 }
 
 export interface SampleControl {
@@ -88,6 +91,10 @@ class Canvas {
   forwardCalls = 0;
   forwardMs = 0;
   samplerMs = 0;
+  fullRowRetries = 0;
+  /** Tokens per row asked of a top-k head; absent: full rows every call. */
+  private headK: number | undefined;
+  private readonly temperature: number;
   private readonly rowOf: Int32Array;
   private readonly positions: Int32Array;
 
@@ -111,6 +118,10 @@ class Canvas {
     this.buffers = { ids: new Int32Array(n), state: new Uint8Array(n), confidence: new Float32Array(n) };
     this.rowOf = new Int32Array(this.length);
     this.positions = new Int32Array(this.length);
+    this.temperature = o.temperature;
+    // The top-k form serves draws under top-k or a nucleus, and every argmax; its classes are the draw rules'.
+    const served = isDecoderStrategy(o.strategy) || o.topK > 0 || o.topP < 1;
+    if (denoiser.forwardTopK && this.constraint && served) this.headK = Math.min(MAX_HEAD_K, Math.max(DEFAULT_HEAD_K, 2 * o.topK));
   }
 
   get anyMasked(): boolean {
@@ -151,14 +162,23 @@ class Canvas {
   }
 
   /**
-   * Logits for the current ids at `at` (default: every masked position) when the model gathers.
-   * No logits are ever reused: a model call follows a step that changed the ids, or is the first.
+   * Logits for the current ids at `at` (default: every masked position) when the model gathers,
+   * in the top-k form when the run uses a top-k head and `fullRows` is not asked. No logits are ever reused: a model call follows a step that changed the ids, or is the first.
    */
-  async logitsFor(t: number, at?: Int32Array): Promise<Float32Array> {
+  private async logitsFor(t: number, at: Int32Array | undefined, fullRows: boolean): Promise<ModelLogits> {
     if (this.isCancelled()) throw new CancelledError();
     const { denoiser, batch, length, vocab } = this;
     const t0 = performance.now();
     const times = denoiser.usesTime ? new Float64Array(batch).fill(t) : undefined;
+    if (denoiser.forwardTopK && this.headK !== undefined && !fullRows) {
+      const where = at ?? this.maskedPositions();
+      this.gathered = { count: where.length, rowOf: this.rowOf };
+      const rows = await denoiser.forwardTopK(this.ids, batch, length, where, this.headK, this.temperature, times);
+      this.forwardMs += performance.now() - t0;
+      this.forwardCalls++;
+      if (rows.rows !== batch * where.length) throw new DiffusionError('bad-input', `the model returned ${rows.rows} top-k rows, expected ${batch * where.length}`);
+      return rows;
+    }
     let logits: Float32Array;
     let expected = batch * length * vocab;
     if (denoiser.forwardAt) {
@@ -175,6 +195,24 @@ class Canvas {
       throw new DiffusionError('bad-input', `the model returned ${logits.length} logits, expected ${expected}`);
     }
     return logits;
+  }
+
+  /**
+   * The model's logits at `at` (default: every masked position) handed to `use`, the step's own
+   * arithmetic. Top-k logits that do not determine a draw (FullRowsNeeded) are asked for again as
+   * full rows, and the next calls ask the head for twice as many tokens.
+   */
+  async withLogits<T>(t: number, at: Int32Array | undefined, use: (logits: ModelLogits) => T): Promise<T> {
+    const logits = await this.logitsFor(t, at, false);
+    try {
+      return this.timed(() => use(logits));
+    } catch (err) {
+      if (!(err instanceof FullRowsNeeded)) throw err;
+      this.fullRowRetries++;
+      this.headK = Math.min(MAX_HEAD_K, 2 * (this.headK ?? DEFAULT_HEAD_K));
+      const full = await this.logitsFor(t, at, true);
+      return this.timed(() => use(full));
+    }
   }
 
   /** Runs `work` (the sampler's own arithmetic), counting its time. */
@@ -198,8 +236,8 @@ class Canvas {
   }
 
   result(steps: number): SampleResult {
-    const { ids, batch, length, forwardCalls, forwardMs, samplerMs } = this;
-    return { ids, batch, length, steps, forwardCalls, forwardMs, samplerMs };
+    const { ids, batch, length, forwardCalls, forwardMs, samplerMs, fullRowRetries } = this;
+    return { ids, batch, length, steps, forwardCalls, forwardMs, samplerMs, fullRowRetries };
   }
 }
 
@@ -209,12 +247,12 @@ async function* decoderSteps(canvas: Canvas, o: Required<SamplerOptions>): Async
   const schedule = new BlockSchedule(canvas.editable, o.blockLength, batch, o.steps);
   let steps = 0;
   for (let i = 0; i < o.steps && canvas.anyMasked; i++) {
-    const logits = await canvas.logitsFor(1 - i / o.steps);
-    const done = canvas.timed(() => {
-      const finished = decoderStep({ logits, ids: canvas.ids, confidence: canvas.confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: canvas.buffers, gathered: canvas.gathered, constraint: canvas.constraint });
-      canvas.adopt();
-      return finished;
+    const saved = schedule.save();
+    const done = await canvas.withLogits(1 - i / o.steps, undefined, (logits) => {
+      schedule.restore(saved);
+      return decoderStep({ logits, ids: canvas.ids, confidence: canvas.confidence, batch, length, vocab, maskId, step: i, schedule, processor, options: o, out: canvas.buffers, gathered: canvas.gathered, constraint: canvas.constraint });
     });
+    canvas.timed(() => canvas.adopt());
     steps = i + 1;
     yield canvas.frame(steps, done ? steps : o.steps, 1 - steps / o.steps, true);
     if (done) break;
@@ -231,8 +269,9 @@ async function remaskingStep(canvas: Canvas, o: Required<SamplerOptions>, t: num
   const plan = canvas.timed(() => planRemaskingStep({ ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, maskId, t, s, rng, options: o, posterior, out: canvas.buffers, decodes }));
   const called = decodes.count > 0;
   if (called) {
-    const logits = await canvas.logitsFor(t, gathers ? canvas.decodingPositions(decodes) : undefined);
-    canvas.timed(() => completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered, constraint: canvas.constraint }));
+    await canvas.withLogits(t, gathers ? canvas.decodingPositions(decodes) : undefined, (logits) =>
+      completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered, constraint: canvas.constraint }),
+    );
   }
   canvas.timed(() => canvas.adopt());
   return called;
@@ -242,11 +281,11 @@ async function remaskingStep(canvas: Canvas, o: Required<SamplerOptions>, t: num
 async function noiseRemoval(canvas: Canvas, t: number): Promise<boolean> {
   const { batch, length, vocab, maskId, processor, editable } = canvas;
   const needModel = canvas.anyMasked;
-  const logits = needModel ? await canvas.logitsFor(t) : null;
-  canvas.timed(() => {
+  const step = (logits: ModelLogits | null) =>
     noiseRemovalStep({ logits, ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, vocab, maskId, processor, out: canvas.buffers, gathered: canvas.gathered, constraint: canvas.constraint });
-    canvas.adopt();
-  });
+  if (needModel) await canvas.withLogits(t, undefined, step);
+  else canvas.timed(() => step(null));
+  canvas.timed(() => canvas.adopt());
   return needModel;
 }
 

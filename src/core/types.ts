@@ -4,6 +4,7 @@
  */
 
 import type { DrawConstraint } from './drawRules';
+import type { TopKRows } from './topkRows';
 
 /** The model behind the sampler: a bidirectional denoiser over token ids. */
 export interface Denoiser {
@@ -29,6 +30,13 @@ export interface Denoiser {
    * that can gather before its output projection skips most of the head and of the copy out.
    */
   forwardAt?(ids: Int32Array, batch: number, length: number, positions: Int32Array, t?: Float64Array): Promise<Float32Array>;
+  /**
+   * Optional (a graph with a top-k head, for large vocabularies): logits at `positions` in the
+   * top-k form (topkRows.ts), the k largest whole-character tokens per row and the log-mass of
+   * the rest at `temperature`, so the sampler never reads a full row where that form suffices.
+   * A denoiser with it also has forwardAt (full rows where the top-k form does not suffice).
+   */
+  forwardTopK?(ids: Int32Array, batch: number, length: number, positions: Int32Array, k: number, temperature: number, t?: Float64Array): Promise<TopKRows>;
 }
 
 /** A random source in [0, 1) with float64 resolution; always passed in, never global. */

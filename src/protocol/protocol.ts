@@ -117,6 +117,8 @@ export interface ModelInfo {
   /** Why a requested provider was not used (fallback to CPU), if it was not. */
   providerNotice?: string;
   loadMs: number;
+  /** The graph ranks the tokens itself (a top-k head): the sampler reads k tokens a row, not the vocabulary. */
+  topKHead?: true;
 }
 
 /** Sent by the worker: the model answering `load` is ready. */
@@ -191,6 +193,8 @@ export interface DoneMessage {
   steps: number;
   /** Model calls, the length search's included. */
   forwardCalls: number;
+  /** With a top-k head: the calls repeated for full rows where its rows did not determine a draw. */
+  fullRowRetries?: number;
   /** The length search's choices, when holes were sized by one. */
   lengths?: HoleLengthReport[];
   timings: Timings;

@@ -85,7 +85,10 @@ export class LoadedModel {
       ...(denoiser.providerNotice ? { providerNotice: denoiser.providerNotice } : {}),
       loadMs: Math.round(performance.now() - started),
     };
-    return new LoadedModel(info, tokenizer, denoiser, chat, drawRulesOf(tokenizer, info));
+    const drawRules = drawRulesOf(tokenizer, info);
+    // A graph with a top-k head ranks the tokens these rules allow (one owner for what may be drawn).
+    const topKHead = denoiser.useTopKHead(drawRules.classes());
+    return new LoadedModel(topKHead ? { ...info, topKHead } : info, tokenizer, denoiser, chat, drawRules);
   }
 
   dispose(): Promise<void> {

@@ -5,6 +5,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Denoiser } from '../core/types';
+import type { TopKRows } from '../core/topkRows';
+import { LOGIT_POSITIONS, TOPK_HEAD } from '../protocol/graph';
 import { InfillError, messageOf } from '../protocol/errors';
 import type { LoadSettings } from '../protocol/protocol';
 import { chooseProvider, cudaLoaderProblem, providerFacts, shortenLoaderMessage } from './provider';
@@ -19,13 +21,25 @@ export type RuntimeSettings = Pick<LoadSettings, 'executionProvider' | 'threads'
  * Optional input (int64 [batch, positions]) of a graph that gathers its final hidden states before
  * the output projection and returns logits only there (bench/make_positions_head.py adds it).
  */
-export const LOGIT_POSITIONS_INPUT = 'logit_positions';
+export const LOGIT_POSITIONS_INPUT = LOGIT_POSITIONS;
+
+const TOPK_INPUTS: readonly string[] = [TOPK_HEAD.k, TOPK_HEAD.temperature, TOPK_HEAD.wholeBias, TOPK_HEAD.partialIds];
+const TOPK_OUTPUTS = [TOPK_HEAD.values, TOPK_HEAD.ids, TOPK_HEAD.tailLogMass, TOPK_HEAD.partial];
+
+/** The token classes a top-k head ranks and returns (DrawRules.classes). */
+export interface TopKClasses {
+  wholeBias: Float32Array;
+  partialIds: Int32Array;
+  wholeProbe: number;
+}
 
 export interface GraphShape {
   hasAttentionMask: boolean;
   hasTokenTypeIds: boolean;
   /** The graph takes `logit_positions` and returns logits at those positions only (absent: no). */
   hasLogitPositions?: true;
+  /** The graph has the top-k head (protocol/graph.ts TOPK_HEAD) on its gathered logits. */
+  hasTopKHead?: true;
   timeInput?: string;
   /** The logits' vocabulary size when the graph states it (else known after the warm-up). */
   vocabSize?: number;
@@ -53,7 +67,8 @@ export function checkGraph(
     throw new InfillError('model-invalid', `${file}: the graph has inputs [${inputNames.join(', ')}]; ${expected}`);
   }
   const timeInputs = inputNames.filter((n) => (TIME_INPUT_NAMES as readonly string[]).includes(n));
-  const optional = ['attention_mask', 'token_type_ids', LOGIT_POSITIONS_INPUT];
+  const hasTopKHead = inputNames.includes(LOGIT_POSITIONS_INPUT) && TOPK_INPUTS.every((n) => inputNames.includes(n)) && TOPK_OUTPUTS.every((n) => outputNames.includes(n));
+  const optional = ['attention_mask', 'token_type_ids', LOGIT_POSITIONS_INPUT, ...(hasTopKHead ? TOPK_INPUTS : [])];
   const unknown = inputNames.filter((n) => n !== 'input_ids' && !optional.includes(n) && !timeInputs.includes(n));
   if (unknown.length > 0 || timeInputs.length > 1) {
     throw new InfillError('model-invalid', `${file}: unexpected graph inputs [${[...unknown, ...timeInputs.slice(1)].join(', ')}]; ${expected}`);
@@ -78,6 +93,7 @@ export function checkGraph(
     hasAttentionMask: inputNames.includes('attention_mask'),
     hasTokenTypeIds: inputNames.includes('token_type_ids'),
     ...(inputNames.includes(LOGIT_POSITIONS_INPUT) ? { hasLogitPositions: true as const } : {}),
+    ...(hasTopKHead ? { hasTopKHead: true as const } : {}),
     timeInput: timeInputs[0],
     vocabSize: typeof vocabDim === 'number' && vocabDim > 0 ? vocabDim : undefined,
     ...(typeof ids?.shape[1] === 'number' && ids.shape[1] > 0 ? { fixedLength: ids.shape[1] } : {}),
@@ -135,6 +151,10 @@ export class OnnxDenoiser implements Denoiser {
   runMs = 0;
   /** Present when the graph gathers before its head (Denoiser.forwardAt): logits at `positions` only. */
   readonly forwardAt?: (ids: Int32Array, batch: number, length: number, positions: Int32Array, t?: Float64Array) => Promise<Float32Array>;
+  /** Present once useTopKHead gave a top-k head its classes (Denoiser.forwardTopK). */
+  forwardTopK?: Denoiser['forwardTopK'];
+  private topK?: { classes: TopKClasses; partialIds: BigInt64Array };
+  private neutralBias?: Float32Array;
   private allPositions = new Int32Array(0);
   private shiftedPositions = new Int32Array(0);
 
@@ -191,6 +211,17 @@ export class OnnxDenoiser implements Denoiser {
     }
   }
 
+  /**
+   * Serves Denoiser.forwardTopK with these classes when the graph has a top-k head (returns
+   * whether it does). The loader passes its draw rules' classes: one owner for what may be drawn.
+   */
+  useTopKHead(classes: TopKClasses): boolean {
+    if (!this.graph.hasTopKHead) return false;
+    this.topK = { classes, partialIds: BigInt64Array.from(classes.partialIds, (id) => BigInt(id)) };
+    this.forwardTopK = (ids, batch, length, positions, k, temperature, t) => this.runTopK(ids, batch, length, positions, k, temperature, t);
+    return true;
+  }
+
   /** One small run: compiles kernels, and learns the vocabulary size when the graph leaves it symbolic. */
   private async warmUp(window = 8): Promise<void> {
     const length = Math.max(1, Math.min(8, window, this.graph.fixedLength ?? 8));
@@ -229,10 +260,8 @@ export class OnnxDenoiser implements Denoiser {
     return this.shiftedPositions;
   }
 
-  private async run(ids: Int32Array, batch: number, length: number, positions: Int32Array | undefined, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
-    const session = this.session;
-    if (!session) throw new InfillError('not-loaded', 'The model session was disposed');
-    const started = performance.now();
+  /** The graph's feeds for one call (a fixed-length graph's input padded), and the canvas' length. */
+  private feedsFor(ids: Int32Array, batch: number, length: number, positions: Int32Array | undefined, t?: Float64Array) {
     const fixed = this.graph.fixedLength;
     if (fixed !== undefined && length > fixed) {
       throw new InfillError('hole-too-long', `${this.file}: the graph takes exactly ${fixed} tokens; this canvas has ${length}`);
@@ -263,18 +292,65 @@ export class OnnxDenoiser implements Denoiser {
       for (let b = 0; b < batch; b++) for (let p = 0; p < rows; p++) at[b * rows + p] = BigInt(positions[p]);
       feeds[LOGIT_POSITIONS_INPUT] = new ort.Tensor('int64', at, [batch, rows]);
     }
+    // ONNX Runtime wants every input fed, even those only the top-k head's outputs need.
+    if (this.graph.hasTopKHead) this.feedTopKHead(feeds, 1, 1);
+    return { feeds, canvas, length, rows };
+  }
+
+  private feedTopKHead(feeds: Record<string, ort.Tensor>, k: number, temperature: number): void {
+    const vocab = this.graph.vocabSize ?? this.vocabSize;
+    const bias = this.topK?.classes.wholeBias ?? (this.neutralBias ??= new Float32Array(vocab));
+    const partial = this.topK?.partialIds ?? new BigInt64Array(0);
+    feeds[TOPK_HEAD.k] = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]);
+    feeds[TOPK_HEAD.temperature] = new ort.Tensor('float32', Float32Array.of(temperature), [1]);
+    feeds[TOPK_HEAD.wholeBias] = new ort.Tensor('float32', bias, [bias.length]);
+    feeds[TOPK_HEAD.partialIds] = new ort.Tensor('int64', partial, [partial.length]);
+  }
+
+  private async run(ids: Int32Array, batch: number, length: number, positions: Int32Array | undefined, t?: Float64Array, skipShapeCheck = false): Promise<Float32Array> {
+    const session = this.session;
+    if (!session) throw new InfillError('not-loaded', 'The model session was disposed');
+    const started = performance.now();
+    const call = this.feedsFor(ids, batch, length, positions, t);
     const runStarted = performance.now();
-    const out = await session.run(feeds, ['logits']);
+    const out = await session.run(call.feeds, ['logits']);
     this.runMs += performance.now() - runStarted;
     const logits = out.logits;
     let data = logits.data as Float32Array;
-    if (!positions && canvas < length) data = firstRows(data, batch, length, canvas);
-    if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * rows * this.vocabSize)) {
-      throw new InfillError('runtime', `${this.file}: logits came back as ${logits.type} [${logits.dims.join(', ')}]; expected float32 [${batch}, ${rows}, ${this.vocabSize}]`);
+    if (!positions && call.canvas < call.length) data = firstRows(data, batch, call.length, call.canvas);
+    if (!skipShapeCheck && (logits.type !== 'float32' || data.length !== batch * call.rows * this.vocabSize)) {
+      throw new InfillError('runtime', `${this.file}: logits came back as ${logits.type} [${logits.dims.join(', ')}]; expected float32 [${batch}, ${call.rows}, ${this.vocabSize}]`);
     }
     this.forwardMs += performance.now() - started;
     this.forwardCalls++;
     return data;
+  }
+
+  /** The top-k head's outputs at `positions` (read one row earlier when shifted). */
+  private async runTopK(ids: Int32Array, batch: number, length: number, positions: Int32Array, k: number, temperature: number, t?: Float64Array): Promise<TopKRows> {
+    const session = this.session;
+    const head = this.topK;
+    if (!session) throw new InfillError('not-loaded', 'The model session was disposed');
+    if (!head) throw new InfillError('runtime', `${this.file}: the top-k head has no token classes`);
+    const started = performance.now();
+    const call = this.feedsFor(ids, batch, length, this.rowsFor(positions), t);
+    k = Math.max(1, Math.min(k, this.vocabSize));
+    this.feedTopKHead(call.feeds, k, temperature);
+    const runStarted = performance.now();
+    const out = await session.run(call.feeds, TOPK_OUTPUTS);
+    this.runMs += performance.now() - runStarted;
+    const rows = batch * call.rows;
+    const values = out[TOPK_HEAD.values].data as Float32Array;
+    const tailLogMass = out[TOPK_HEAD.tailLogMass].data as Float32Array;
+    const partial = out[TOPK_HEAD.partial].data as Float32Array;
+    const ids64 = out[TOPK_HEAD.ids].data as BigInt64Array;
+    if (values.length !== rows * k || ids64.length !== rows * k || tailLogMass.length !== rows || partial.length !== rows * head.partialIds.length) {
+      throw new InfillError('runtime', `${this.file}: the top-k head returned [${out[TOPK_HEAD.values].dims.join(', ')}]; expected [${batch}, ${call.rows}, ${k}]`);
+    }
+    const topIds = Int32Array.from(ids64, (v) => Number(v));
+    this.forwardMs += performance.now() - started;
+    this.forwardCalls++;
+    return { kind: 'topk', rows, k, values, ids: topIds, tailLogMass, temperature, partial, partialIds: head.classes.partialIds, wholeProbe: head.classes.wholeProbe };
   }
 
   private zeros(n: number): BigInt64Array {

@@ -166,6 +166,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
     samples: sampleTexts(poster.lastShown, plan.holes, info.maskId, tokenizer, endIds),
     steps: result.steps,
     forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0),
+    ...(info.topKHead ? { fullRowRetries: result.fullRowRetries } : {}),
     ...(lengths ? { lengths } : {}),
     timings: {
       forwardMs: result.forwardMs + (search?.forwardMs ?? 0),

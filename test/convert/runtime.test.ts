@@ -12,7 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { convertSnapshot } from '../../src/convert/convert';
 import { WorkerClient } from '../../src/host/client';
 import { OnnxDenoiser } from '../../src/worker/onnxDenoiser';
-import { planSpans } from '../../src/core';
+import { planSpans, type SamplerOptions } from '../../src/core';
+import { LoadedModel } from '../../src/worker/model';
+import { topKRowsOf } from '../core/topkHead';
 import { TextTokenizer } from '../../src/protocol/tokenizer';
 import { ChatFormat, requestSegments } from '../../src/worker/chat';
 import { readModelFolder } from '../../src/worker/modelFolder';
@@ -147,5 +149,52 @@ describe('converted models in the runtime', { skip: hasTorch ? false : 'needs /u
     const out = JSON.parse(r.stdout);
     assert.equal(out.sampler, 'topk-confidence');
     assert.equal(out.samples[0].text, `x = ${out.samples[0].holes[0]}\n`);
+  });
+
+  it('the top-k head returns what the JavaScript reference computes from full rows', async () => {
+    await convertSnapshot(path.join(dir, 'dream-snapshot'), path.join(dir, 'dream-head'), { topKHead: true });
+    const model = await LoadedModel.load({ modelDir: path.join(dir, 'dream-head'), executionProvider: 'cpu', quantized: false, threads: 1 });
+    try {
+      assert.equal(model.info.topKHead, true);
+      const { denoiser, drawRules } = model;
+      const v = denoiser.vocabSize;
+      const ids = Int32Array.from([7, 8, 4, 4, 4, 9, 10, 4, 11, 12]).map((id) => (id === 4 ? model.info.maskId : id));
+      const positions = Int32Array.from([2, 3, 4, 7]);
+      const full = await denoiser.forwardAt!(ids, 2, 5, positions.subarray(0, 2));
+      for (const [k, temperature] of [[8, 0.7], [1, 1], [v, 1.3]]) {
+        const rows = await denoiser.forwardTopK!(ids, 2, 5, positions.subarray(0, 2), k, temperature);
+        const want = topKRowsOf(full, 4, v, Math.min(k, v), temperature, drawRules);
+        assert.deepEqual([rows.rows, rows.k], [4, Math.min(k, v)]);
+        assert.deepEqual(rows.ids.filter((_, i) => rows.values[i] > -Infinity), want.ids.filter((_, i) => want.values[i] > -Infinity), `k ${k}`);
+        assert.deepEqual(rows.values, want.values);
+        assert.deepEqual(rows.partial, want.partial);
+        assert.deepEqual(rows.partialIds, want.partialIds);
+        rows.tailLogMass.forEach((x, r) => assert.ok(x === want.tailLogMass[r] || Math.abs(x - want.tailLogMass[r]) < 1e-5, `k ${k}, row ${r}: ${x} vs ${want.tailLogMass[r]}`));
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('an infill is the same with and without the top-k head (retries with full rows included)', async () => {
+    const segments = [{ kind: 'text' as const, text: 'def f(x):\n    return' }, { kind: 'hole' as const, length: 6 }, { kind: 'text' as const, text: '\n' }];
+    const texts = async (modelDir: string, sampler: SamplerOptions) => {
+      const info = await client.load({ modelDir, executionProvider: 'cpu', quantized: false, threads: 1 });
+      const done = await client.infill({ segments, sampler, seed: 9, samples: 3, maxFramesPerSecond: 0 }).result;
+      return { head: info.topKHead, texts: done.samples.map((x) => x.holes[0]), retries: done.fullRowRetries };
+    };
+    for (const sampler of [
+      { strategy: 'remdm-cap', steps: 8, eta: 0.02, topP: 0.9 },
+      { strategy: 'remdm-loop', steps: 12, eta: 0.02, tOn: 0.55, tOff: 0.05, alphaOn: 0.9, topP: 0.5, temperature: 0.7 },
+      { strategy: 'topk-confidence', steps: 4 },
+    ] as SamplerOptions[]) {
+      const withHead = await texts(path.join(dir, 'dream-head'), sampler);
+      const without = await texts(path.join(dir, 'dream'), sampler);
+      assert.deepEqual([withHead.head, without.head], [true, undefined]);
+      assert.deepEqual(withHead.texts, without.texts, sampler.strategy);
+      // The argmax decoders never need full rows; the draws from this random (flat) model sometimes do.
+      if (sampler.strategy === 'topk-confidence') assert.equal(withHead.retries, 0);
+      assert.equal(without.retries, undefined);
+    }
   });
 });

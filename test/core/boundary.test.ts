@@ -51,7 +51,8 @@ test('the layer rules catch a step the wrong way', () => {
     ['worker', at('worker'), "import * as vscode from 'vscode';"],
     ['core', at('core'), "import type { ErrorCode } from '../protocol/protocol';"],
     ['core', at('core'), "import { convertSnapshot } from '../convert/convert';"],
-    ['convert', at('convert'), "import { InfillError } from '../protocol/errors';"],
+    ['convert', at('convert'), "import { sample } from '../core/sampler';"],
+    ['convert', at('convert'), "import { OnnxDenoiser } from '../worker/onnxDenoiser';"],
   ];
   for (const [layer, dir, line] of bad) assert.equal(layerViolations(line, dir, srcDir, layer).length, 1, `${layer}: ${line}`);
   const good: [Layer, string, string][] = [

@@ -45,7 +45,7 @@ export const LAYER_RULES: Record<Layer, Rule> = {
   editor: { layers: ['core', 'protocol', 'host', 'convert'], packages: (s) => isBuiltin(s) || s === 'vscode' },
   cli: { layers: ['core', 'protocol', 'host', 'convert'], packages: isBuiltin },
   // The Hugging Face snapshot converter: files in, files out; used by the CLI and the editor.
-  convert: { layers: [], packages: isBuiltin },
+  convert: { layers: ['protocol'], packages: isBuiltin },
 };
 
 /** Specifiers in `source` (a file at `fileDir`, inside `srcDir`/`layer`) that break the layer's rule. */
