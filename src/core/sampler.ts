@@ -15,7 +15,8 @@ import {
   type StepBuffers,
 } from './remask-step';
 import { timeGrid, TIME_EPS } from './schedule';
-import type { Denoiser, Frame, Rng, SampleInput, SamplerOptions } from './types';
+import { resizingSteps } from './expandDelete';
+import type { Denoiser, Frame, HoleSpan, Rng, SampleInput, SamplerOptions } from './types';
 
 export interface SampleResult {
   /** [batch, length] final ids. */
@@ -30,6 +31,9 @@ export interface SampleResult {
   forwardMs: number;
   /** Time spent in the sampler's own arithmetic. */
   samplerMs: number;
+  /** Runs that resize holes (SampleInput `resize`): each row's length (rows padded to `length`) and holes. */
+  rowLengths?: Int32Array;
+  holes?: HoleSpan[][];
 }
 
 export interface SampleControl {
@@ -280,6 +284,7 @@ export async function* sample(
   const o = validateSamplerOptions(options);
   validateInput(denoiser, input);
   const start = checkStartTime(control.startTime ?? 1);
+  if (input.resize) return yield* resizingSteps(denoiser, input, input.resize, o, rng, () => control.isCancelled?.() ?? false);
   const canvas = new Canvas(denoiser, input, o, () => control.isCancelled?.() ?? false);
   if (isDecoderStrategy(o.strategy)) return yield* decoderSteps(canvas, o);
   return yield* remaskingSteps(canvas, o, rng, control, start, denoiser.forwardAt !== undefined);
