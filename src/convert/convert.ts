@@ -110,6 +110,20 @@ function endIdsOf(a: Architecture, tokenizer: Record<string, unknown>, generatio
   return out.filter((id) => id !== maskId && id < a.vocab).sort((x, y) => x - y);
 }
 
+/**
+ * DreamOn's expand and delete tokens, when the snapshot has them: `expand_token_id` in config.json
+ * or `<|expand|>` in tokenizer.json; delete is `delete_token_id` or `<|delete|>` if given, else the
+ * EOS (DreamOn's generation config deletes with eos_token_id). Undefined without an expand token.
+ */
+function resizeIdsOf(a: Architecture, config: Record<string, unknown>, tokenizer: Record<string, unknown>, endIds: number[], maskId: number): { expandId: number; deleteId: number } | undefined {
+  const id = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < a.vocab && v !== maskId ? v : undefined);
+  const expandId = id(config.expand_token_id) ?? id(tokenIdIn(tokenizer, '<|expand|>'));
+  if (expandId === undefined) return undefined;
+  const eos = [config.eos_token_id].flat()[0];
+  const deleteId = id(config.delete_token_id) ?? id(tokenIdIn(tokenizer, '<|delete|>')) ?? id(eos) ?? endIds[0];
+  return deleteId === undefined || deleteId === expandId ? undefined : { expandId, deleteId };
+}
+
 /** Everything checked, nothing written: the architecture, weights, tokenizer and ids. */
 function plan(src: string) {
   const dir = path.resolve(src);
@@ -125,7 +139,8 @@ function plan(src: string) {
   const generation = fs.existsSync(generationFile) ? readJsonObject(generationFile) : undefined;
   const maskId = resolveMaskId(arch, tokenizer, tokenizerConfig, dir);
   const endIds = endIdsOf(arch, tokenizer, generation, maskId);
-  return { dir, config, arch, weights, expected, maskId, endIds };
+  const resize = resizeIdsOf(arch, config, tokenizer, endIds, maskId);
+  return { dir, config, arch, weights, expected, maskId, endIds, resize };
 }
 
 function outConfig(p: ReturnType<typeof plan>, precision: Precision, window: number): Record<string, unknown> {
@@ -137,6 +152,7 @@ function outConfig(p: ReturnType<typeof plan>, precision: Precision, window: num
     mask_token_id: maskId,
     shift_logits: arch.shiftLogits,
     end_token_ids: endIds,
+    ...(p.resize ? { expand_token_id: p.resize.expandId, delete_token_id: p.resize.deleteId } : {}),
     diffusion_infill: {
       family: arch.family,
       converted_from: path.basename(p.dir),

@@ -48,6 +48,7 @@ export {
   type PlaceholderOptions,
 } from './placeholders';
 export { textLength } from './endOfText';
+export { START_MASKS, resizingSteps, validateResizeRule } from './expandDelete';
 export { lengthCandidates, logProbability, searchLength, LENGTH_BATCH, type LengthTrial, type LengthSearchResult } from './lengthSearch';
 export { invalidUtf8At, utf8Next, UTF8_STATES, UTF8_REJECT } from './utf8';
 export { DrawRules, DrawConstraint } from './drawRules';

@@ -16,7 +16,8 @@ import {
 } from './remask-step';
 import { timeGrid, TIME_EPS } from './schedule';
 import { DEFAULT_HEAD_K, FullRowsNeeded, MAX_HEAD_K, type ModelLogits } from './topkRows';
-import type { Denoiser, Frame, Rng, SampleInput, SamplerOptions } from './types';
+import { resizingSteps } from './expandDelete';
+import type { Denoiser, Frame, HoleSpan, Rng, SampleInput, SamplerOptions } from './types';
 
 export interface SampleResult {
   /** [batch, length] final ids. */
@@ -33,6 +34,9 @@ export interface SampleResult {
   samplerMs: number;
   /** Steps whose top-k logits did not determine a draw, so the model was asked again for full rows. */
   fullRowRetries: number;
+  /** Runs that resize holes (SampleInput `resize`): each row's length (rows padded to `length`) and holes. */
+  rowLengths?: Int32Array;
+  holes?: HoleSpan[][];
 }
 
 export interface SampleControl {
@@ -319,6 +323,7 @@ export async function* sample(
   const o = validateSamplerOptions(options);
   validateInput(denoiser, input);
   const start = checkStartTime(control.startTime ?? 1);
+  if (input.resize) return yield* resizingSteps(denoiser, input, input.resize, o, rng, () => control.isCancelled?.() ?? false);
   const canvas = new Canvas(denoiser, input, o, () => control.isCancelled?.() ?? false);
   if (isDecoderStrategy(o.strategy)) return yield* decoderSteps(canvas, o);
   return yield* remaskingSteps(canvas, o, rng, control, start, denoiser.forwardAt !== undefined);

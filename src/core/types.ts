@@ -95,6 +95,39 @@ export interface SampleInput {
   batch: number;
   /** Which tokens each hole position may draw (whole characters, no special tokens); absent: any. */
   constraint?: DrawConstraint;
+  /**
+   * Models with expand and delete tokens (DreamOn): holes change length as they are denoised
+   * (src/core/expandDelete.ts). This rule replaces the strategy's step; `steps`, temperature, top-k
+   * and top-p still apply. Absent: every hole keeps its length.
+   */
+  resize?: ResizeRule;
+}
+
+/** A hole's token range in a row. */
+export interface HoleSpan {
+  start: number;
+  length: number;
+}
+
+/** How holes grow and shrink under expand/delete (SampleInput `resize`). */
+export interface ResizeRule {
+  expandId: number;
+  deleteId: number;
+  /**
+   * Every hole of the input, in order; every editable position is in one. A hole with a `bound`
+   * resizes up to it; one without keeps its length (expand is never drawn there and delete is an
+   * ordinary token). `budget`: expands allowed in the hole (default twice the bound, DreamOn's default).
+   */
+  holes: (HoleSpan & { bound?: number; budget?: number })[];
+  /** Longest canvas the model takes: no expand past it. */
+  window: number;
+  /**
+   * Which masked positions commit first: DreamOn's 'entropy' (default: lowest entropy of p_x0),
+   * 'probability' of the drawn token (its maskgit_plus), or the top-two 'margin'.
+   */
+  order?: 'entropy' | 'probability' | 'margin';
+  /** @internal Testing hook: the masks an expand becomes (DreamOn: 2), to show a wrong rule is caught. */
+  expandsTo?: number;
 }
 
 /** Per-position state in a frame. */
@@ -123,6 +156,13 @@ export interface Frame {
   confidence: Float32Array;
   /** Whether the model was called for this step (false when no position needed p_x0). */
   modelCalled: boolean;
+  /**
+   * Runs that resize holes (SampleInput `resize`) only: rows differ in length, each padded to
+   * `length`; row b is `rowLengths[b]` long and its holes are `holes[b]` now (the input's holes
+   * grown and shrunk), so a preview draws a hole growing and shrinking.
+   */
+  rowLengths?: Int32Array;
+  holes?: HoleSpan[][];
 }
 
 /** A piece of the text the model sees: literal context, or a hole to fill. */

@@ -25,7 +25,8 @@ export function sampleHoles(
   endIds: ReadonlySet<number> = new Set(),
 ): TokenView[][] {
   const row = b * frame.length;
-  return holes.map((hole) => {
+  // A run that resizes holes reports where each row's holes are now.
+  return (frame.holes?.[b] ?? holes).map((hole) => {
     const from = row + hole.start;
     const ids = frame.ids.subarray(from, from + textLength(frame.ids, from, hole.length, endIds));
     return groupPieces(ids, maskId, tokens).map((piece): TokenView => {

@@ -8,6 +8,7 @@ import { InfillError } from '../protocol/errors';
 import { ChatFormat } from './chat';
 import { resolveEndTokenIds } from './endTokens';
 import { readModelFolder } from './modelFolder';
+import type { ResizeTokens } from './resizeHoles';
 import type { LoadSettings, ModelInfo } from '../protocol/protocol';
 import { OnnxDenoiser } from './onnxDenoiser';
 import { TextTokenizer } from '../protocol/tokenizer';
@@ -29,6 +30,8 @@ export class LoadedModel {
     readonly chat: ChatFormat | undefined,
     /** What a hole may draw: whole characters, no special token but the end tokens. */
     readonly drawRules: DrawRules,
+    /** The model's expand and delete tokens (DreamOn), when it has them: holes of unknown length resize. */
+    readonly resizeTokens?: ResizeTokens,
   ) {}
 
   static async load(settings: LoadSettings): Promise<LoadedModel> {
@@ -85,10 +88,15 @@ export class LoadedModel {
       ...(denoiser.providerNotice ? { providerNotice: denoiser.providerNotice } : {}),
       loadMs: Math.round(performance.now() - started),
     };
+    const resize = folder.config.resizeTokens;
+    if (resize && Math.max(resize.expandId, resize.deleteId) >= tokenizer.vocabSize) {
+      await denoiser.dispose();
+      throw new InfillError('tokenizer-mismatch', `${path.join(folder.dir, 'config.json')}: the expand / delete token ids ${resize.expandId} / ${resize.deleteId} are not both tokens of tokenizer.json (${tokenizer.vocabSize} tokens)`);
+    }
     const drawRules = drawRulesOf(tokenizer, info);
     // A graph with a top-k head ranks the tokens these rules allow (one owner for what may be drawn).
     const topKHead = denoiser.useTopKHead(drawRules.classes());
-    return new LoadedModel(topKHead ? { ...info, topKHead } : info, tokenizer, denoiser, chat, drawRules);
+    return new LoadedModel(topKHead ? { ...info, topKHead } : info, tokenizer, denoiser, chat, drawRules, resize);
   }
 
   dispose(): Promise<void> {

@@ -22,6 +22,12 @@ export interface ModelConfig {
   shiftLogits: boolean;
   /** config.json `bos_token_id`: put before a hole at the very start of a shifted model's canvas. */
   bosId?: number;
+  /**
+   * config.json `expand_token_id` (DreamOn's `<|expand|>`) and `delete_token_id` (DreamOn deletes
+   * with its EOS: `eos_token_id` when absent): holes of unknown length grow and shrink as they are
+   * denoised (src/worker/resizeHoles.ts). Absent without an expand token.
+   */
+  resizeTokens?: { expandId: number; deleteId: number };
 }
 
 export interface ModelFolder {
@@ -130,6 +136,11 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
     return list as number[];
   };
   const bos = tokenIds('bos_token_id')[0];
+  const expandId = tokenIds('expand_token_id')[0];
+  const deleteId = tokenIds('delete_token_id')[0] ?? tokenIds('eos_token_id')[0];
+  if (expandId !== undefined && (deleteId === undefined || deleteId === expandId || expandId === maskTokenId || deleteId === maskTokenId)) {
+    throw new InfillError('model-invalid', `${file}: "expand_token_id" needs a different "delete_token_id" (or "eos_token_id"), neither the mask`);
+  }
   return {
     maskTokenId,
     vocabSize,
@@ -137,6 +148,7 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
     usesTime: c.time_conditioning === true,
     shiftLogits: c.shift_logits === true,
     ...(bos !== undefined ? { bosId: bos } : {}),
+    ...(expandId !== undefined ? { resizeTokens: { expandId, deleteId: deleteId! } } : {}),
   };
 }
 

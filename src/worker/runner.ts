@@ -10,6 +10,7 @@ import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
 import { FramePoster, sampleHoles, sampleTexts } from './frames';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
+import { resizableHoles, startResizing } from './resizeHoles';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
 
@@ -113,9 +114,12 @@ interface SizedHoles {
   lengthSearchMs: number;
 }
 
-/** Gives each `upTo` hole its length by a length search first, unless the request samples at the bound. */
-async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denoiser, request: InfillRequest, control: RunControl): Promise<SizedHoles> {
-  if (request.holeLength === 'bound' || !segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) return { segments, lengthSearchMs: 0 };
+/**
+ * Gives each `upTo` hole its length by a length search first, unless the request samples at the
+ * bound or the model sizes holes itself (expand/delete: `resizes`).
+ */
+async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denoiser, request: InfillRequest, control: RunControl, resizes: boolean): Promise<SizedHoles> {
+  if (request.holeLength === 'bound' || resizes || !segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) return { segments, lengthSearchMs: 0 };
   const started = performance.now();
   planFor(segments); // a request too long for the window fails here, before any model call
   const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled());
@@ -141,11 +145,16 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const denoiser = withInjectedFault(model.denoiser, control.exitThread ?? (() => process.exit(1)));
   const initialHoleIds = request.segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
   const { window, reserved, planFor } = makePlanner(model, initialHoleIds);
-  const sized = await sizeHoles(boundsCappedAt(requestSegments(request, model.chat, info.name), window), planFor, denoiser, request, control);
+  // Expand/delete sizes `upTo` holes while sampling (src/worker/resizeHoles.ts); sampling at the bound keeps them whole.
+  const resizes = model.resizeTokens !== undefined && request.holeLength !== 'bound';
+  const sized = await sizeHoles(boundsCappedAt(requestSegments(request, model.chat, info.name), window), planFor, denoiser, request, control, resizes);
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
   const gathers = model.denoiser.forwardAt !== undefined;
-  const plan = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
+  const planned = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
+  const resizable = resizes ? resizableHoles(sized.segments) : [];
+  const resizing = resizable.some(Boolean) ? startResizing(planned, resizable, model.resizeTokens!) : undefined;
+  const plan = resizing?.plan ?? planned;
   const rng = createRng(request.seed);
   const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, request.strength ?? DEFAULT_REFINE_STRENGTH, rng);
 
@@ -156,7 +165,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   };
   const poster = new FramePoster(message, (m) => control.postFrame(m), request.maxFramesPerSecond, started);
   const constraint = new DrawConstraint(model.drawRules, plan.holes, plan.ids.length, info.maskId);
-  const input = { ids: plan.ids, editable: plan.editable, batch: request.samples, constraint };
+  const input = { ids: plan.ids, editable: plan.editable, batch: request.samples, constraint, ...(resizing ? { resize: resizing.rule } : {}) };
   const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
   const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
   if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');

@@ -207,13 +207,14 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
     ap.add_argument("--vocab", type=int, help="output rows (default: the shape's); rows past the tokenizer are padding, as in real checkpoints")
+    ap.add_argument("--expand", action="store_true", help="add DreamOn's <|expand|> token right after the mask (DreamOn: 151666, 151667)")
     args = ap.parse_args()
     global HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB
     HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB = SHAPES[args.shape]
     VOCAB = args.vocab or VOCAB
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    tok, vocab = tokenizer_json(SPECIALS[args.family])
+    tok, vocab = tokenizer_json(SPECIALS[args.family] + (["<|expand|>"] if args.expand else []))
     # A real-sized vocabulary (not the tiny shape, whose padding rows the tests rely on): filler tokens,
     # never produced by the merges, up to VOCAB, as the runtime wants tokenizer and logits to agree.
     for i in range(len(vocab), VOCAB if args.shape != "tiny" else 0):
