@@ -14,6 +14,7 @@ const entries = [
   { in: 'bench/bench.ts', out: 'bench' },
   { in: 'bench/infill-quality.ts', out: 'infill-quality' },
   { in: 'bench/gpu.ts', out: 'gpu' },
+  { in: 'bench/large-vocab.ts', out: 'large-vocab' },
 ].filter((entry) => fs.existsSync(entry.in));
 
 const contexts = await Promise.all(

@@ -104,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
         samples,
         ...(done.lengths ? { lengths: done.lengths } : {}),
         forwardCalls: done.forwardCalls,
+        ...(done.fullRowRetries !== undefined ? { fullRowRetries: done.fullRowRetries } : {}),
         timings: {
           loadMs: model.loadMs,
           ...done.timings,

@@ -1,7 +1,7 @@
 /**
  * Runs core's length search on the loaded model: each `upTo` hole gets a length before sampling.
- * The candidates of one batch are planned as ordinary requests (the hole at that length, the same
- * context cropped to the window) and scored in one model call at the first step (all masked).
+ * The candidates of one batch are planned as ordinary requests (the hole at that length, the context
+ * cropped to SCORING_CONTEXT tokens a side) and scored in one model call at the first step.
  * Plans of different total lengths (short documents) go in separate calls.
  */
 import { CancelledError } from '../core/errors';
@@ -30,6 +30,20 @@ function withHoleLength(segments: readonly Segment[], h: number, length: number)
 
 /** Context tokens on each side of a hole that are masked with it and scored (see scoreSameLength). */
 export const PROBE_TOKENS = 2;
+
+/**
+ * Context tokens kept on each side when scoring (plus the holes themselves): the probes sit next to
+ * the hole, and a call over the whole window would cost as much as several sampling steps.
+ */
+export const SCORING_CONTEXT = 96;
+
+/** Room for sequence specials and a shifted model's lead token in the scoring window. */
+const SPECIALS_SLACK = 8;
+
+/** Tokens of all holes in `segments`. */
+function holeTokens(segments: readonly Segment[]): number {
+  return segments.reduce((n, s) => n + (s.kind === 'hole' ? s.length : 0), 0);
+}
 
 /** Context positions next to hole `h` (up to PROBE_TOKENS a side, never another hole's). */
 function probePositions(plan: SpanPlan, h: number): number[] {
@@ -84,7 +98,7 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number)
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],
-  plan: (segments: Segment[]) => SpanPlan,
+  plan: (segments: Segment[], window?: number) => SpanPlan,
   denoiser: Denoiser,
   isCancelled: () => boolean,
 ): Promise<LengthSearchRun> {
@@ -100,7 +114,10 @@ export async function searchHoleLengths(
     // No context next to the hole (an empty document): nothing to score; the bound and end tokens decide.
     if (probePositions(plan(withHoleLength(base, h, 1)), h).length === 0) continue;
     const result = await searchLength(lengthCandidates(hole.length), async (lengths) => {
-      const plans = lengths.map((n) => plan(withHoleLength(base, h, n)));
+      // One scoring window for the batch, sized by its longest candidate: a long document gives
+      // every candidate the same total length (one call), cropped to the context near the holes.
+      const window = holeTokens(withHoleLength(base, h, Math.max(...lengths))) + 2 * SCORING_CONTEXT + SPECIALS_SLACK;
+      const plans = lengths.map((n) => plan(withHoleLength(base, h, n), window));
       const scores = new Array<number>(plans.length);
       const bySize = new Map<number, number[]>();
       plans.forEach((p, k) => bySize.set(p.ids.length, [...(bySize.get(p.ids.length) ?? []), k]));

@@ -101,7 +101,8 @@ function makePlanner(model: LoadedModel, initialHoleIds: HoleIds): { window: num
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
-  const planFor: Planner = (segments, modelWindow = info.maxLength) => {
+  const planFor: Planner = (segments, asked = info.maxLength) => {
+    const modelWindow = Math.min(asked, info.maxLength);
     const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
