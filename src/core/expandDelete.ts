@@ -1,5 +1,5 @@
 /**
- * DreamOn's expand/delete rule (Wu et al. 2026, arXiv 2602.01326): a model trained with two extra
+ * DreamOn's expand/delete rule (DreamLM/DreamOn, eval/generator.py): a model trained with two extra
  * outcomes for a masked position lets a hole change length while it is denoised. Each step, in
  * each row, every masked hole position draws a token from p_x0 (temperature, top-k, top-p); the
  * most confident positions commit (DreamOn commits one per step, ordered by negative entropy by

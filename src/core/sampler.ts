@@ -167,7 +167,8 @@ class Canvas {
 
   /**
    * Logits for the current ids at `at` (default: every masked position) when the model gathers,
-   * in the top-k form when the run uses a top-k head and `fullRows` is not asked. No logits are ever reused: a model call follows a step that changed the ids, or is the first.
+   * in the top-k form when the run uses a top-k head and `fullRows` is not asked. No logits are
+   * ever reused: a model call follows a step that changed the ids, or is the first.
    */
   private async logitsFor(t: number, at: Int32Array | undefined, fullRows: boolean): Promise<ModelLogits> {
     if (this.isCancelled()) throw new CancelledError();

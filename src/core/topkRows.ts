@@ -71,6 +71,7 @@ class Scratch {
   ids = new Int32Array(0);
   z = new Float64Array(0);
   order = new Int32Array(0);
+  spare = new Int32Array(0);
   keptIds = new Int32Array(0);
   keptProbs = new Float64Array(0);
   fit(n: number): void {
@@ -78,6 +79,7 @@ class Scratch {
     this.ids = new Int32Array(n);
     this.z = new Float64Array(n);
     this.order = new Int32Array(n);
+    this.spare = new Int32Array(n);
     this.keptIds = new Int32Array(n);
     this.keptProbs = new Float64Array(n);
   }
@@ -113,6 +115,7 @@ export class TopKProcessor {
       // Whole-character tokens outside the k are at most the k-th value: only those above it are all known.
       if (tail > -Infinity) tau = n > 0 ? s.z[n - 1] : Infinity;
     }
+    const whole = n;
     const base = r * partialIds.length;
     for (let j = 0; j < partialIds.length; j++) {
       const id = partialIds[j];
@@ -122,18 +125,25 @@ export class TopKProcessor {
         s.z[n++] = v * invT;
       }
     }
+    const { z, ids, order, spare } = s;
     let max = -Infinity;
-    for (let i = 0; i < n; i++) if (s.z[i] > max) max = s.z[i];
+    for (let i = 0; i < n; i++) if (z[i] > max) max = z[i];
     let total = tail > -Infinity && max > -Infinity ? Math.exp(tail - max) : 0;
+    for (let i = 0; i < n; i++) total += Math.exp(z[i] - max);
+    // Descending, ties by lower id first: the order the nucleus and the argmax read. The head's
+    // tokens come in that order already; the few partial tokens above tau are sorted and merged in.
+    let wholeAbove = 0;
+    while (wholeAbove < whole && z[wholeAbove] > tau) wholeAbove++;
+    let partialAbove = 0;
+    for (let i = whole; i < n; i++) if (z[i] > tau) spare[partialAbove++] = i;
+    const byRank = (a: number, b: number) => z[b] - z[a] || ids[a] - ids[b];
+    if (partialAbove > 1) spare.subarray(0, partialAbove).sort(byRank);
     let above = 0;
-    for (let i = 0; i < n; i++) {
-      total += Math.exp(s.z[i] - max);
-      if (s.z[i] > tau) s.order[above++] = i;
+    for (let a = 0, b = 0; a < wholeAbove || b < partialAbove; ) {
+      if (b >= partialAbove || (a < wholeAbove && byRank(a, spare[b]) <= 0)) order[above++] = a++;
+      else order[above++] = spare[b++];
     }
-    // Descending, ties by lower id first: the order the nucleus and the argmax read.
-    const { z, ids } = s;
-    const sorted = s.order.subarray(0, above).sort((a, b) => z[b] - z[a] || ids[a] - ids[b]);
-    return { n, max, total, above, sorted, tau };
+    return { n, max, total, above, sorted: order.subarray(0, above), tau };
   }
 
   /**

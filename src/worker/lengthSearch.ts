@@ -35,7 +35,7 @@ export const PROBE_TOKENS = 2;
  * Context tokens kept on each side when scoring (plus the holes themselves): the probes sit next to
  * the hole, and a call over the whole window would cost as much as several sampling steps.
  */
-export const SCORING_CONTEXT = 96;
+export const SCORING_CONTEXT = 64;
 
 /** Room for sequence specials and a shifted model's lead token in the scoring window. */
 const SPECIALS_SLACK = 8;

@@ -2,11 +2,11 @@
 """A tiny randomly initialised Hugging Face snapshot of a real diffusion LLM family, in the real
 format, and its reference logits, for the TypeScript converter's parity tests.
 
-  /usr/bin/python3 training/byo/make_tiny_snapshot.py FAMILY OUT_DIR [--reference FILE] [--seed N] [--shape tiny|0.5b]
+  /usr/bin/python3 training/byo/make_tiny_snapshot.py FAMILY OUT_DIR [--reference FILE] [--seed N] [--shape tiny|0.5b|7b]
 
 FAMILY: dream (Dream / Dream-Coder / DiffuCoder: model_type "Dream"), open-dcoder (Qwen2 config,
 tied embeddings, mask token from tokenizer_config.json) or llada (LLaDA's own block names).
-Writes bf16 weights in two shards with model.safetensors.index.json, the family's config keys,
+Writes bf16 weights in two shards (one per layer at a real shape) with model.safetensors.index.json, the family's config keys,
 a byte-level BPE tokenizer.json carrying the family's special tokens, tokenizer_config.json and
 generation_config.json. --reference writes JSON {ids, shape, logits, causal}: logits of a plain
 PyTorch forward written from the original modeling code (modeling_dream.py / transformers' Qwen2 /
@@ -25,7 +25,7 @@ from safetensors_io import write_safetensors
 HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB = 64, 4, 2, 2, 96, 320
 # --shape: the tiny test shape, or a real model's (Qwen2.5-0.5B's, which Dream-style models share):
 # random weights at a real size, for measuring speed (bench/gpu.ts), not parity.
-SHAPES = {"tiny": (64, 4, 2, 2, 96, 320), "0.5b": (896, 14, 2, 24, 4864, 151936)}
+SHAPES = {"tiny": (64, 4, 2, 2, 96, 320), "0.5b": (896, 14, 2, 24, 4864, 151936), "7b": (3584, 28, 4, 28, 18944, 152064)}
 SPECIALS = {
     "dream": ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|beginoftext|>", "<|mask|>"],
     "open-dcoder": ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|mask|>"],
@@ -96,27 +96,29 @@ def family_config(family, vocab):
             "tie_word_embeddings": True, "bos_token_id": vocab["<|endoftext|>"], **common}
 
 
-def random_weights(family, seed):
+def weight_groups(family, seed):
+    """The weights in groups (the embedding, each layer, the rest), drawn in one fixed order."""
     g = torch.Generator().manual_seed(seed)
     rnd = lambda *shape, std=0.15: (torch.randn(*shape, generator=g) * std).to(torch.bfloat16)  # noqa: E731
     norm = lambda: (1 + 0.2 * torch.randn(HIDDEN, generator=g)).to(torch.bfloat16)  # noqa: E731
     kv = KV_HEADS * (HIDDEN // HEADS)
-    w = {}
     if family == "llada":
-        w["model.transformer.wte.weight"] = rnd(VOCAB, HIDDEN, std=1.0)
+        yield {"model.transformer.wte.weight": rnd(VOCAB, HIDDEN, std=1.0)}
         for i in range(LAYERS):
             p = f"model.transformer.blocks.{i}."
+            w = {}
             w[p + "attn_norm.weight"], w[p + "ff_norm.weight"] = norm(), norm()
             w[p + "q_proj.weight"], w[p + "k_proj.weight"], w[p + "v_proj.weight"] = rnd(HIDDEN, HIDDEN), rnd(kv, HIDDEN), rnd(kv, HIDDEN)
             w[p + "attn_out.weight"] = rnd(HIDDEN, HIDDEN)
             w[p + "ff_proj.weight"], w[p + "up_proj.weight"] = rnd(INTERMEDIATE, HIDDEN), rnd(INTERMEDIATE, HIDDEN)
             w[p + "ff_out.weight"] = rnd(HIDDEN, INTERMEDIATE)
-        w["model.transformer.ln_f.weight"] = norm()
-        w["model.transformer.ff_out.weight"] = rnd(VOCAB, HIDDEN)
-        return w
-    w["model.embed_tokens.weight"] = rnd(VOCAB, HIDDEN, std=1.0)
+            yield w
+        yield {"model.transformer.ln_f.weight": norm(), "model.transformer.ff_out.weight": rnd(VOCAB, HIDDEN)}
+        return
+    yield {"model.embed_tokens.weight": rnd(VOCAB, HIDDEN, std=1.0)}
     for i in range(LAYERS):
         p = f"model.layers.{i}."
+        w = {}
         w[p + "input_layernorm.weight"], w[p + "post_attention_layernorm.weight"] = norm(), norm()
         for name, rows in (("q_proj", HIDDEN), ("k_proj", kv), ("v_proj", kv)):
             w[p + f"self_attn.{name}.weight"] = rnd(rows, HIDDEN)
@@ -124,10 +126,32 @@ def random_weights(family, seed):
         w[p + "self_attn.o_proj.weight"] = rnd(HIDDEN, HIDDEN)
         w[p + "mlp.gate_proj.weight"], w[p + "mlp.up_proj.weight"] = rnd(INTERMEDIATE, HIDDEN), rnd(INTERMEDIATE, HIDDEN)
         w[p + "mlp.down_proj.weight"] = rnd(HIDDEN, INTERMEDIATE)
-    w["model.norm.weight"] = norm()
+        yield w
+    last = {"model.norm.weight": norm()}
     if family == "dream":
-        w["lm_head.weight"] = rnd(VOCAB, HIDDEN)
+        last["lm_head.weight"] = rnd(VOCAB, HIDDEN)
+    yield last
+
+
+def random_weights(family, seed):
+    w = {}
+    for group in weight_groups(family, seed):
+        w.update(group)
     return w
+
+
+def write_groups(out, family, seed):
+    """One shard per group, written as it is drawn: a 7B snapshot never sits in memory whole."""
+    count = LAYERS + 2
+    weight_map, total = {}, 0
+    for k, group in enumerate(weight_groups(family, seed), 1):
+        file = f"model-{k:05d}-of-{count:05d}.safetensors"
+        write_safetensors(out / file, group, metadata={"format": "pt"})
+        for n, t in group.items():
+            weight_map[n] = file
+            total += t.numel() * 2
+        del group
+    (out / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2))
 
 
 def write_sharded(out, weights):
@@ -210,6 +234,8 @@ def main():
     ap.add_argument("--expand", action="store_true", help="add DreamOn's <|expand|> token right after the mask (DreamOn: 151666, 151667)")
     args = ap.parse_args()
     global HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB
+    if args.reference and args.shape != "tiny":
+        ap.error("--reference is for the tiny shape (a real shape's weights are written layer by layer)")
     HIDDEN, HEADS, KV_HEADS, LAYERS, INTERMEDIATE, VOCAB = SHAPES[args.shape]
     VOCAB = args.vocab or VOCAB
     out = Path(args.out)
@@ -228,8 +254,11 @@ def main():
                   "chat_template": CHAT_TEMPLATE}
     (out / "tokenizer_config.json").write_text(json.dumps(tok_config, indent=2))
     (out / "generation_config.json").write_text(json.dumps({"eos_token_id": config["eos_token_id"]}))
-    weights = random_weights(args.family, args.seed)
-    write_sharded(out, weights)
+    if args.shape == "tiny":
+        weights = random_weights(args.family, args.seed)
+        write_sharded(out, weights)
+    else:
+        write_groups(out, args.family, args.seed)
     if args.reference:
         g = torch.Generator().manual_seed(args.seed + 1)
         ids = torch.randint(0, 256, (2, 11), generator=g)
