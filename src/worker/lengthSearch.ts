@@ -28,8 +28,8 @@ function withHoleLength(segments: readonly Segment[], h: number, length: number)
   return segments.map((s) => (s.kind === 'hole' && ++index === h ? { kind: 'hole', length } : s));
 }
 
-/** Context tokens on each side of a hole that are masked with it and scored (see scoreSameLength). */
-export const PROBE_TOKENS = 2;
+/** Context tokens on each side of a hole masked with it and scored (see scoreSameLength; 1 scored best of 1-4, bench/RESULTS.md). */
+export const PROBE_TOKENS = 1;
 
 /**
  * Context tokens kept on each side when scoring (plus the holes themselves): the probes sit next to
