@@ -3,7 +3,8 @@
  * (1-8 token spans cut from files the embedded model never saw, made by make-infill-set.mjs) is
  * filled with its exact token count and compared with the original text.
  * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--json] [CONFIG ...]
- * where CONFIG is strategy:steps[:topP[:temperature]], e.g. `mdlm:32 remdm-loop:64:0.9 confidence-threshold:8`.
+ * where CONFIG is strategy:steps[:topP[:temperature[:blockLength]]], e.g. `mdlm:32 remdm-loop:64:0.9
+ * confidence-threshold:8 topk-confidence:16:1:1:2`.
  * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
  * extension sends, steps scaled by each case's token count).
  * `--hole MODE` says how the hole is given: `exact` (default: its true token count, the upper
@@ -37,12 +38,13 @@ const presets = args.includes('--presets') ? (args.splice(args.indexOf('--preset
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
   ? PRESETS.map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
   : (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
-      const [strategy, steps, topP, temperature] = spec.split(':');
+      const [strategy, steps, topP, temperature, blockLength] = spec.split(':');
       const fixed: SamplerOptions = {
         strategy: strategy as StrategyName,
         steps: Number(steps ?? 32),
         topP: Number(topP ?? 1),
         temperature: Number(temperature ?? 1),
+        ...(blockLength !== undefined ? { blockLength: Number(blockLength) } : {}),
       };
       return { spec, sampler: () => fixed };
     });

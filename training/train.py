@@ -85,23 +85,27 @@ def span_mask(n: int, t: float, rng: random.Random) -> torch.Tensor:
 
 
 def eos_row(x: torch.Tensor, t: float, eos_id: int, rng: random.Random):
-    """A hole of `allotted` tokens holding `kept` tokens of text then end tokens, masked at rate t.
-    Returns the row (text shifted right after the hole) and its mask."""
+    """A hole of `allotted` tokens holding `kept` tokens of text then end tokens, masked whole (half
+    the rows: the sampler's first step, where the answer's length is decided) or at rate t.
+    Returns the row (text shifted right after the hole), its mask and whether it is whole."""
     n = x.shape[0]
     kept = min(n // 2, int(math.exp(rng.uniform(0, math.log(48 + 1)))))
-    allotted = min(n // 2, kept + rng.randrange(0, 2 * kept + 9))
+    # Up to 16 end tokens even after a 1-token text: the runtime's default bound is 16.
+    allotted = min(n // 2, kept + rng.randrange(0, max(17, 2 * kept + 9)))
     start = rng.randrange(0, n - allotted + 1)
     row = torch.cat([x[:start + kept], torch.full((allotted - kept,), eos_id, dtype=x.dtype), x[start + kept:]])[:n]
     masked = torch.zeros(n, dtype=torch.bool)
-    masked[start:start + allotted] = torch.rand(allotted) < t
+    whole = rng.random() < 0.5
+    masked[start:start + allotted] = True if whole else torch.rand(allotted) < t
     if not masked.any():
         masked[start + rng.randrange(allotted)] = True
-    return row, masked
+    return row, masked, whole
 
 
 def mixed_loss(model, x, mask_id, eos_id, generator, rng: random.Random, objectives=OBJECTIVES):
     """1/t-weighted masked cross-entropy over rows masked by the objective mix (t antithetic across
-    the batch). For span and end-token rows t is the masking rate inside the masked region."""
+    the batch). For span and end-token rows t is the masking rate inside the masked region (1 for a
+    hole masked whole)."""
     b, n = x.shape
     u = torch.rand(1, generator=generator).item()
     t = ((u + torch.arange(b) / b) % 1.0) * (1 - EPS) + EPS  # antithetic t across the batch
@@ -112,7 +116,9 @@ def mixed_loss(model, x, mask_id, eos_id, generator, rng: random.Random, objecti
         if kind == "span":
             masked[i] = span_mask(n, float(t[i]), rng)
         elif kind == "eos":
-            x[i], masked[i] = eos_row(x[i], float(t[i]), eos_id, rng)
+            x[i], masked[i], whole = eos_row(x[i], float(t[i]), eos_id, rng)
+            if whole:
+                t[i] = 1.0  # a whole hole is the t = 1 end of the process: weight 1
     h = model.hidden(torch.where(masked, torch.full_like(x, mask_id), x))
     logits = model.logits(h[masked]).float()
     logits[:, mask_id] = -1e4  # SUBS: the mask is never a prediction

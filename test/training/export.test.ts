@@ -90,12 +90,13 @@ test('a model folder gives its weights back: PyTorch rebuilt from the fp32 graph
     const diff = Math.max(...fromTorch.map((v, i) => Math.abs(v - (logits.data as Float32Array)[i])));
     assert.ok(diff < 1e-4, `max abs diff ${diff}`);
 
-    // A smoke run from those weights: it says where it started, and a preset of another shape is refused by name.
+    // A smoke run from those weights (every objective of the mix): it says where it started, and a preset of another shape is refused by name.
     const data = path.join(dir, 'data');
     fs.mkdirSync(path.join(data, 'train'), { recursive: true });
     fs.writeFileSync(path.join(data, 'train', 'python.u16'), Buffer.from(Uint16Array.from({ length: 4096 }, (_, i) => 1 + (i % 200)).buffer));
     const train = (preset: string, out: string) => spawnSync(python, [path.join(root, 'training/train.py'), '--data', data, '--tokenizer', model,
-      '--out', path.join(dir, out), '--preset', preset, '--init-from', model, '--threads', '1'], { encoding: 'utf8', timeout: 120_000 });
+      '--out', path.join(dir, out), '--preset', preset, '--init-from', model, '--objectives', 'mdlm=0.4,span=0.3,eos=0.3', '--threads', '1'],
+      { encoding: 'utf8', timeout: 120_000 });
     const smoke = train('smoke', 'run');
     assert.equal(smoke.status, 0, smoke.stderr);
     assert.match(smoke.stdout, /initialised from/);

@@ -38,18 +38,21 @@ test('span masking covers at least the rate t in contiguous runs of at most 64 t
   assert.ok(out.every(([, longest]) => longest <= 256));
 });
 
-test('an end-token row keeps the text, pads the hole with end tokens, and masks only inside the hole', { skip }, () => {
+test('an end-token row keeps the text, pads the hole with end tokens, and masks only inside the hole (half of them whole)', { skip }, () => {
   const rows = py([
     'import json, random, torch',
     'from train import eos_row',
     'rng = random.Random(1); out = []',
     'x = torch.arange(1, 129)',
-    'for _ in range(50):',
-    '    row, m = eos_row(x, 1.0, 0, rng)',
-    '    out.append([row.tolist(), m.tolist()])',
+    'for _ in range(200):',
+    '    row, m, whole = eos_row(x, 0.5, 0, rng)',
+    '    out.append([row.tolist(), m.tolist(), whole])',
     'print(json.dumps(out))',
-  ]) as [number[], boolean[]][];
-  for (const [row, masked] of rows) {
+  ]) as [number[], boolean[], boolean][];
+  const whole = rows.filter(([, , w]) => w);
+  // Half the holes are masked whole (the first sampling step's input), the others at rate t.
+  assert.ok(whole.length > 60 && whole.length < 140, `${whole.length} of 200 whole`);
+  for (const [row, masked] of whole) {
     assert.equal(row.length, 128);
     const holeStart = masked.indexOf(true);
     const holeEnd = masked.lastIndexOf(true) + 1;
@@ -61,8 +64,17 @@ test('an end-token row keeps the text, pads the hole with end tokens, and masks 
     assert.ok(hole.slice(text.length).every((id) => id === 0));
     // After the hole the text resumes where the kept text stopped.
     if (holeEnd < 128) assert.equal(row[holeEnd], holeStart + text.length + 1);
+    assert.ok(masked.slice(holeStart, holeEnd).every(Boolean), 'a whole hole is one masked run');
   }
-  assert.ok(rows.some(([row]) => row.includes(0)), 'some holes are longer than their text');
+  assert.ok(whole.some(([row]) => row.includes(0)), 'some holes are longer than their text');
+  // Short texts get long padding too (the runtime's default bound is 16 tokens).
+  assert.ok(whole.some(([row, masked]) => {
+    const hole = row.slice(masked.indexOf(true), masked.lastIndexOf(true) + 1);
+    const text = hole.indexOf(0);
+    return text >= 0 && text <= 2 && hole.length - text >= 13;
+  }), 'a text of 1-2 tokens padded with 13 or more end tokens');
+  // A partly masked hole still masks something.
+  assert.ok(rows.filter(([, , w]) => !w).every(([, masked]) => masked.some(Boolean)));
 });
 
 test('a model folder grows extra blocks as identities: the grown model gives the same logits', { skip }, () => {
