@@ -2,11 +2,13 @@
  * Held-out infill exact match through the real sampler: each case of bench/data/heldout-infills.jsonl
  * (1-8 token spans cut from files the embedded model never saw, made by make-infill-set.mjs) is
  * filled with its exact token count and compared with the original text.
- * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--json] [CONFIG ...]
+ * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--cases FILE] [--json] [CONFIG ...]
  * where CONFIG is strategy:steps[:topP[:temperature[:blockLength]]], e.g. `mdlm:32 remdm-loop:64:0.9
  * confidence-threshold:8 topk-confidence:16:1:1:2`.
  * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
  * extension sends, steps scaled by each case's token count).
+ * `--cases FILE` reads another set of the same form (e.g. one for tuning, so that the held-out set
+ * stays for reporting).
  * `--hole MODE` says how the hole is given: `exact` (default: its true token count, the upper
  * bound), `search` or `bound` (as `[MASK]`, length unknown, at most `--max-tokens` (16): sized by
  * the length search, or sampled at the bound and ended at the first end token).
@@ -28,6 +30,7 @@ const flag = (name: string) => {
 };
 const modelDir = path.resolve(flag('--model') ?? path.join(root, 'models', 'mdlm-code-small'));
 const limit = Number(flag('--limit') ?? Infinity);
+const casesFile = path.resolve(flag('--cases') ?? path.join(root, 'bench', 'data', 'heldout-infills.jsonl'));
 const json = args.includes('--json') ? (args.splice(args.indexOf('--json'), 1), true) : false;
 const quantized = args.includes('--quantized') ? (args.splice(args.indexOf('--quantized'), 1), true) : false;
 const holeMode = flag('--hole') ?? 'exact';
@@ -50,7 +53,7 @@ const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] =
     });
 
 const cases: Case[] = fs
-  .readFileSync(path.join(root, 'bench', 'data', 'heldout-infills.jsonl'), 'utf8')
+  .readFileSync(casesFile, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as Case);

@@ -2,17 +2,24 @@
 // the embedded model's corpus (training/data/heldout, made by training/corpus.py), each with up to
 // 192 tokens of context on each side. Span boundaries fall on whole characters.
 // Usage: node bench/make-infill-set.mjs [PER_DOMAIN]
+//
+// `--tuning` builds bench/data/tuning-infills.jsonl instead: the same kind of spans (another seed)
+// from Python and TypeScript files of the training corpus that the shipped model never saw
+// (training/data/train less training/data-stage1/train, both made by training/train.sh), so that a
+// setting can be picked without looking at the held-out set.
 import fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 
-const PER_DOMAIN = Number(process.argv[2] ?? 100);
+const tuning = process.argv.includes('--tuning');
+const PER_DOMAIN = Number(process.argv.filter((a) => a !== '--tuning')[2] ?? (tuning ? 150 : 100));
+const outFile = tuning ? 'bench/data/tuning-infills.jsonl' : 'bench/data/heldout-infills.jsonl';
 const CONTEXT = 192;
 const modelDir = 'models/mdlm-code-small';
 const read = (f) => JSON.parse(fs.readFileSync(`${modelDir}/${f}`, 'utf8'));
 const tokenizer = new Tokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
 
 // A small deterministic generator (mulberry32) so the set is reproducible.
-let state = 20261129;
+let state = tuning ? 777 : 20261129;
 const random = () => {
   state = (state + 0x6d2b79f5) | 0;
   let t = Math.imul(state ^ (state >>> 15), 1 | state);
@@ -22,8 +29,21 @@ const random = () => {
 const decode = (ids) => tokenizer.decode(ids, { skip_special_tokens: false });
 
 const out = [];
-for (const domain of ['python', 'typescript', 'pydocs']) {
-  const docs = fs.readFileSync(`training/data/heldout/${domain}.txt`, 'utf8').split('<|endoftext|>');
+/** A domain's documents: its held-out files, or (tuning) the first 300 training files that stage 1 did not have, shuffled. */
+function documents(domain) {
+  const read = (dir) => fs.readFileSync(`${dir}/${domain}.txt`, 'utf8').split('<|endoftext|>');
+  if (!tuning) return read('training/data/heldout');
+  const seen = new Set(read('training/data-stage1/train'));
+  const unseen = read('training/data/train').filter((d) => !seen.has(d));
+  for (let i = unseen.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [unseen[i], unseen[j]] = [unseen[j], unseen[i]];
+  }
+  return unseen.slice(0, 300);
+}
+
+for (const domain of tuning ? ['python', 'typescript'] : ['python', 'typescript', 'pydocs']) {
+  const docs = documents(domain);
   const ids = docs.flatMap((d) => tokenizer.encode(d, { add_special_tokens: false }).ids);
   let made = 0;
   while (made < PER_DOMAIN) {
@@ -39,5 +59,5 @@ for (const domain of ['python', 'typescript', 'pydocs']) {
     made++;
   }
 }
-fs.writeFileSync('bench/data/heldout-infills.jsonl', out.map((c) => JSON.stringify(c)).join('\n') + '\n');
+fs.writeFileSync(outFile, out.map((c) => JSON.stringify(c)).join('\n') + '\n');
 console.log(`wrote ${out.length} cases`);

@@ -49,6 +49,15 @@ export function logProbability(logits: Float32Array, offset: number, drawable: n
   return logits[offset + token] - max - Math.log(sum);
 }
 
+/** Log-probability of the most likely token at one position (the mask excluded): the model's confidence there. */
+export function topLogProbability(logits: Float32Array, offset: number, drawable: number, maskId: number): number {
+  let max = -Infinity;
+  for (let v = 0; v < drawable; v++) if (v !== maskId && logits[offset + v] > max) max = logits[offset + v];
+  let sum = 0;
+  for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(logits[offset + v] - max);
+  return -Math.log(sum);
+}
+
 /**
  * Scores candidates in batches of `batch` (one model call each, by `score`), shortest first; stops
  * after the first batch that does not beat the best score so far. Ties keep the shorter length.

@@ -5,7 +5,7 @@
  * Plans of different total lengths (short documents) go in separate calls.
  */
 import { CancelledError } from '../core/errors';
-import { lengthCandidates, logProbability, searchLength, type LengthSearchResult } from '../core/lengthSearch';
+import { lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 
@@ -33,9 +33,11 @@ export const PROBE_TOKENS = 1;
 
 /**
  * Context tokens kept on each side when scoring (plus the holes themselves): the probes sit next to
- * the hole, and a call over the whole window would cost as much as several sampling steps.
+ * the hole, and a call over the whole window would cost as much as several sampling steps. 32 scored
+ * as well as 64 and kept the search under the issue's cost limit once the score chose shorter
+ * holes (bench/RESULTS.md).
  */
-export const SCORING_CONTEXT = 64;
+export const SCORING_CONTEXT = 32;
 
 /** Room for sequence specials and a shifted model's lead token in the scoring window. */
 const SPECIALS_SLACK = 8;
@@ -55,11 +57,20 @@ function probePositions(plan: SpanPlan, h: number): number[] {
 }
 
 /**
- * Scores plans of one total length in one call. The first-step confidence over the hole itself
+ * Weight of the hole's own confidence in a candidate's score, next to the probes' (picked among
+ * 0-2 on infill spans from code the embedded model never saw, not on the held-out set; bench/RESULTS.md).
+ */
+export const HOLE_CONFIDENCE_WEIGHT = 1;
+
+/**
+ * Scores plans of one total length in one call. The first-step confidence over the hole alone
  * falls with the length whatever the context (CAL's length bias: a 1-token hole always looks
- * surest), so what is scored is the same kind of thing for every length: the context tokens next to
- * the hole are masked with it, and the score is their mean log-probability of being what they
- * are. A length that leaves the two sides misaligned makes the model expect other tokens there.
+ * surest), so the main term is the same kind of thing for every length: the context tokens next to
+ * the hole are masked with it, and it is their mean log-probability of being what they are (a
+ * length that leaves the two sides misaligned makes the model expect other tokens there). The
+ * hole's mean confidence (log-probability of each position's likeliest token) is added with
+ * HOLE_CONFIDENCE_WEIGHT: where the model will fill the hole right, it is sure of it at the right
+ * length.
  */
 async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number): Promise<number[]> {
   const length = plans[0].ids.length;
@@ -70,8 +81,9 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number)
     ids.set(p.ids, b * length);
     for (const l of probes[b]) ids[b * length + l] = denoiser.maskId;
   });
-  const from = Math.min(...probes.map((q) => q[0]));
-  const to = Math.max(...probes.map((q) => q[q.length - 1])) + 1;
+  const holes = plans.map((p) => p.holes[h]);
+  const from = Math.min(...holes.map((o, b) => Math.min(o.start, probes[b][0])));
+  const to = Math.max(...holes.map((o, b) => Math.max(o.start + o.length, probes[b][probes[b].length - 1] + 1)));
   const times = denoiser.usesTime ? new Float64Array(batch).fill(1) : undefined;
   const vocab = denoiser.vocabSize;
   const drawable = denoiser.drawableVocabSize ?? vocab;
@@ -86,9 +98,12 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number)
     offsetOf = (b, l) => (b * length + l) * vocab;
   }
   return plans.map((p, b) => {
-    let sum = 0;
-    for (const l of probes[b]) sum += logProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, p.ids[l]);
-    return sum / probes[b].length;
+    let probe = 0;
+    for (const l of probes[b]) probe += logProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, p.ids[l]);
+    const { start, length: n } = holes[b];
+    let hole = 0;
+    for (let l = start; l < start + n; l++) hole += topLogProbability(logits, offsetOf(b, l), drawable, denoiser.maskId);
+    return probe / probes[b].length + (HOLE_CONFIDENCE_WEIGHT * hole) / n;
   });
 }
 

@@ -10,6 +10,7 @@ import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
 import { FramePoster, sampleHoles, sampleTexts } from './frames';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
+import { MemoTokenizer } from './memoTokenizer';
 import { resizableHoles, startResizing } from './resizeHoles';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
@@ -98,12 +99,14 @@ type Planner = (segments: Segment[], modelWindow?: number) => SpanPlan;
  */
 function makePlanner(model: LoadedModel, initialHoleIds: HoleIds): { window: number; reserved: number; planFor: Planner } {
   const { tokenizer, info } = model;
+  // The length search plans the same text once per candidate length: tokenize it once.
+  const encoder = new MemoTokenizer(tokenizer);
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
   const planFor: Planner = (segments, asked = info.maxLength) => {
     const modelWindow = Math.min(asked, info.maxLength);
-    const planned = withSequenceSpecials(planSpans(segments, tokenizer, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+    const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
   return { window: info.maxLength - reserved, reserved, planFor };

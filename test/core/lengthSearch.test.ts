@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DiffusionError, lengthCandidates, logProbability, searchLength } from '../../src/core';
+import { DiffusionError, lengthCandidates, logProbability, searchLength, topLogProbability } from '../../src/core';
 
 test('candidates: every length up to 8, then about 25% apart, always the bound', () => {
   assert.deepEqual(lengthCandidates(1), [1]);
@@ -19,6 +19,13 @@ test('logProbability: softmax over the drawable vocabulary, the mask and padding
   assert.ok(Math.abs(logProbability(logits, 0, 3, 2, 0) - Math.log(0.25)) < 1e-6);
   const shifted = Float32Array.from([9, 9, Math.log(1), Math.log(3), 50, 70]);
   assert.ok(Math.abs(logProbability(shifted, 2, 3, 2, 1) - Math.log(0.75)) < 1e-6, 'reads at the offset');
+});
+
+test("topLogProbability: the likeliest drawable token's log-probability, the mask left out", () => {
+  const logits = Float32Array.from([Math.log(1), Math.log(3), 50, 70]);
+  assert.ok(Math.abs(topLogProbability(logits, 0, 3, 2) - Math.log(0.75)) < 1e-6);
+  const flat = Float32Array.from([9, 0, 0, 0, 0]);
+  assert.ok(Math.abs(topLogProbability(flat, 1, 4, 9) - Math.log(0.25)) < 1e-6, 'reads at the offset');
 });
 
 test('the search scores batches shortest first and stops at the first batch that does not improve', async () => {

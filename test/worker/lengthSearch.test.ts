@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { parsePlaceholders, planSpans, type Denoiser } from '../../src/core';
 import { LoadedModel } from '../../src/worker/model';
 import { SCORING_CONTEXT, searchHoleLengths } from '../../src/worker/lengthSearch';
+import { MemoTokenizer } from '../../src/worker/memoTokenizer';
 import { embeddedModel } from './fixtures';
 
 test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens a side, one call per batch', async () => {
@@ -38,6 +39,59 @@ test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens
     assert.ok(lengths.length > 0 && lengths.every((n) => n <= limit), `scoring calls of ${lengths.join(', ')} tokens (at most ${limit})`);
     assert.equal(run.forwardCalls, lengths.length);
     assert.ok(Math.ceil(run.choices[0].tried.length / 4) === lengths.length, 'one call per batch of four candidates');
+  } finally {
+    await model.dispose();
+  }
+});
+
+test("a candidate's score adds the hole's own confidence: with the probes alike at every length, the length the model is surest of wins", async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    const { maskId } = model.info;
+    const vocab = model.denoiser.vocabSize;
+    const sure = 3;
+    // Logits written by hand: every position predicts what it holds (masks: token 5), uniformly
+    // sure at the probes, and sure of the hole's token only when the row has a 3-token hole.
+    const scripted: Denoiser = {
+      vocabSize: vocab,
+      maskId,
+      usesTime: false,
+      forward: () => Promise.reject(new Error('the search gathers its positions')),
+      forwardAt: async (ids, batch, length, positions) => {
+        const out = new Float32Array(batch * positions.length * vocab);
+        for (let b = 0; b < batch; b++) {
+          const row = ids.subarray(b * length, (b + 1) * length);
+          const holeLength = row.filter((id) => id === maskId).length - 2; // less the two probes
+          positions.forEach((l, i) => {
+            const at = (b * positions.length + i) * vocab;
+            const isHole = row[l] === maskId && row[l - 1] === maskId && row[l + 1] === maskId;
+            out[at + (row[l] === maskId ? 5 : row[l])] = isHole ? (holeLength === sure ? 12 : 2) : 6;
+          });
+        }
+        return out;
+      },
+    };
+    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
+      planSpans(segments, model.tokenizer, maskId, Math.min(window ?? Infinity, model.info.maxLength));
+    const run = await searchHoleLengths(parsePlaceholders('def add(a, b):\n    return [MASK:..16]\n\nprint(add(1, 2))\n'), plan, scripted, () => false);
+    assert.equal(run.choices[0].chosen, sure, `scores ${JSON.stringify(run.choices[0].tried)}`);
+  } finally {
+    await model.dispose();
+  }
+});
+
+test('the memo tokenizer gives the same tokens as the tokenizer, tokenizes each text once, and hands out copies', async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    let calls = 0;
+    const counting = { encode: (t: string) => (calls++, model.tokenizer.encode(t)), encodeMarkup: (t: string) => model.tokenizer.encodeMarkup(t) };
+    const memo = new MemoTokenizer(counting);
+    const text = 'def add(a, b):\n    return a + b\n';
+    const first = memo.encode(text);
+    assert.deepEqual(first, model.tokenizer.encode(text));
+    first.push(-1);
+    assert.deepEqual(memo.encode(text), model.tokenizer.encode(text), 'a caller changing its array changes no later answer');
+    assert.equal(calls, 1);
   } finally {
     await model.dispose();
   }
