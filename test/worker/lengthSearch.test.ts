@@ -50,8 +50,8 @@ test("a candidate's score adds the hole's own confidence: with the probes alike 
     const { maskId } = model.info;
     const vocab = model.denoiser.vocabSize;
     const sure = 3;
-    // Logits written by hand: every position predicts what it holds (masks: token 5), uniformly
-    // sure at the probes, and sure of the hole's token only when the row has a 3-token hole.
+    // Logits written by hand: the probes score alike at every length, and the hole's positions
+    // are sure of their token only when the row has a 3-token hole.
     const scripted: Denoiser = {
       vocabSize: vocab,
       maskId,
