@@ -6,10 +6,14 @@
 #
 # Rerun the same command after an interruption: each stage resumes from its checkpoint in
 # training/runs/ (ignored by git) and a finished stage is skipped. Knobs (environment):
-#   STAGE1_STEPS=8000  STAGE2_STEPS=4000  SEED=0  THREADS=2
-#   STAGE1_FROM=DIR    skip stage 1 and grow stage 2 from this model folder's weights (what the
-#                      shipped model did: its stage 1 is the previous release, models/mdlm-code-small)
-#   PRESET2=small6     stage 2 preset (gpu: the GPU configuration, see README.md)
+#   STAGE1_STEPS=8000  SEED=0  THREADS=2
+#   STAGE1_FROM=DIR    skip stage 1 and start stage 2 from this model folder's weights (what the
+#                      shipped model did: its stage 1 is the release before it, git show
+#                      05b5977:models/mdlm-code-small)
+#   STAGE2=continue    stage 2: the MDLM objective on stage 1's data, lr 5e-4 down to 2.5e-5 over
+#                      STAGE2_STEPS=2500 (the shipped model). STAGE2=mix: two more blocks, the
+#                      objective mix (MDLM, spans, end-token-padded holes) on the broader corpus,
+#                      STAGE2_STEPS=4000, PRESET2=small6 (gpu: the GPU configuration, see README.md)
 #   PACK=1             only build the data and write runs/tokens.tar.gz (to carry to a GPU machine)
 # Needs Debian's python3-torch, python3-onnx, libopenblas0-pthread, python3.11-doc, and Node 20.
 set -euo pipefail
@@ -18,7 +22,12 @@ ROOT="$(dirname "$HERE")"
 MODEL_DIR="$(realpath -m "${1:-$ROOT/models/mdlm-code-small}")"
 PY=/usr/bin/python3
 SEED="${SEED:-0}" THREADS="${THREADS:-2}"
-STAGE1_STEPS="${STAGE1_STEPS:-8000}" STAGE2_STEPS="${STAGE2_STEPS:-4000}" PRESET2="${PRESET2:-small6}"
+STAGE1_STEPS="${STAGE1_STEPS:-8000}" STAGE2="${STAGE2:-continue}" PRESET2="${PRESET2:-small6}"
+case "$STAGE2" in
+  continue) STAGE2_STEPS="${STAGE2_STEPS:-2500}" ;;
+  mix) STAGE2_STEPS="${STAGE2_STEPS:-4000}" ;;
+  *) echo "train.sh: STAGE2 must be continue or mix, got $STAGE2" >&2; exit 2 ;;
+esac
 cd "$HERE"
 log() { echo "[train.sh] $*"; }
 
@@ -56,11 +65,18 @@ else
   [ -f "$STAGE1/onnx/model.onnx" ] || $PY export.py runs/stage1/checkpoint.pt "$STAGE1" --no-parity
 fi
 
-# 3. Stage 2: two more blocks (grown as identities), the objective mix (MDLM, contiguous spans,
-#    end-token-padded spans), the broader corpus.
-$PY train.py --data data --tokenizer runs/tokenizer --out runs/stage2 --preset "$PRESET2" \
-  --init-from "$STAGE1" --objectives mdlm=0.4,span=0.3,eos=0.3 --total-steps "$STAGE2_STEPS" \
-  --seed "$SEED" --threads "$THREADS"
+# 3. Stage 2. continue: more tokens of the MDLM objective on stage 1's data at a lower peak (the
+#    held-out accuracy was still rising when stage 1's schedule ended). mix: two more blocks (grown
+#    as identities), the objective mix (MDLM, contiguous spans, end-token-padded spans), the broader corpus.
+if [ "$STAGE2" = continue ]; then
+  $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out runs/stage2 --preset small \
+    --init-from "$STAGE1" --objectives mdlm=1 --lr 5e-4 --warmup 100 --total-steps "$STAGE2_STEPS" \
+    --seed "$((SEED + 2))" --threads "$THREADS"
+else
+  $PY train.py --data data --tokenizer runs/tokenizer --out runs/stage2 --preset "$PRESET2" \
+    --init-from "$STAGE1" --objectives mdlm=0.4,span=0.3,eos=0.3 --total-steps "$STAGE2_STEPS" \
+    --seed "$SEED" --threads "$THREADS"
+fi
 
 # 4. Export (fp32 + int8, parity against PyTorch inside), the logits-at-positions head, metrics, card.
 TMP="$(mktemp -d "${MODEL_DIR%/}.tmp-XXXX")"
