@@ -37,25 +37,27 @@ export function lengthCandidates(maxTokens: number): number[] {
   return out;
 }
 
+/** The largest drawable logit at one position and the log of the softmax's sum relative to it (the mask excluded). */
+function softmaxNormalizer(logits: Float32Array, offset: number, drawable: number, maskId: number): { max: number; logSum: number } {
+  let max = -Infinity;
+  for (let v = 0; v < drawable; v++) if (v !== maskId && logits[offset + v] > max) max = logits[offset + v];
+  let sum = 0;
+  for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(logits[offset + v] - max);
+  return { max, logSum: Math.log(sum) };
+}
+
 /**
  * Log-probability of `token` at one position (softmax at temperature 1 over the drawable
  * vocabulary, the mask excluded). With `token` the argmax it is CAL's first-step confidence.
  */
 export function logProbability(logits: Float32Array, offset: number, drawable: number, maskId: number, token: number): number {
-  let max = -Infinity;
-  for (let v = 0; v < drawable; v++) if (v !== maskId && logits[offset + v] > max) max = logits[offset + v];
-  let sum = 0;
-  for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(logits[offset + v] - max);
-  return logits[offset + token] - max - Math.log(sum);
+  const { max, logSum } = softmaxNormalizer(logits, offset, drawable, maskId);
+  return logits[offset + token] - max - logSum;
 }
 
 /** Log-probability of the most likely token at one position (the mask excluded): the model's confidence there. */
 export function topLogProbability(logits: Float32Array, offset: number, drawable: number, maskId: number): number {
-  let max = -Infinity;
-  for (let v = 0; v < drawable; v++) if (v !== maskId && logits[offset + v] > max) max = logits[offset + v];
-  let sum = 0;
-  for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(logits[offset + v] - max);
-  return -Math.log(sum);
+  return -softmaxNormalizer(logits, offset, drawable, maskId).logSum;
 }
 
 /**
