@@ -8,6 +8,7 @@ import { CancelledError } from '../core/errors';
 import { lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
+import { MAX_LOGITS_BYTES } from './batchMemory';
 
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
@@ -108,14 +109,30 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number)
 }
 
 /**
+ * `group` (indices of plans of one total length) in calls whose logits fit `limit` bytes, at least
+ * one plan a call: a large vocabulary with a long bound would otherwise ask for gigabytes at once.
+ */
+function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denoiser: Denoiser, limit: number): number[][] {
+  const rows = denoiser.forwardAt
+    ? Math.max(...group.map((k) => plans[k].holes[h].length)) + 2 * PROBE_TOKENS
+    : plans[group[0]].ids.length;
+  const perCall = Math.max(1, Math.floor(limit / (rows * denoiser.vocabSize * 4)));
+  const calls: number[][] = [];
+  for (let i = 0; i < group.length; i += perCall) calls.push(group.slice(i, i + perCall));
+  return calls;
+}
+
+/**
  * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound). `plan` lays segments out
- * exactly as the run will (window, sequence specials).
+ * exactly as the run will (window, sequence specials). A scoring call's logits stay within
+ * `logitsLimit` bytes, the batch-memory limit of sampling.
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],
   plan: (segments: Segment[], window?: number) => SpanPlan,
   denoiser: Denoiser,
   isCancelled: () => boolean,
+  logitsLimit = MAX_LOGITS_BYTES,
 ): Promise<LengthSearchRun> {
   let current = segments.map((s) => (s.kind === 'hole' && s.upTo ? { ...s } : s));
   const choices: HoleLengthChoice[] = [];
@@ -136,7 +153,7 @@ export async function searchHoleLengths(
       const scores = new Array<number>(plans.length);
       const bySize = new Map<number, number[]>();
       plans.forEach((p, k) => bySize.set(p.ids.length, [...(bySize.get(p.ids.length) ?? []), k]));
-      for (const group of bySize.values()) {
+      for (const group of [...bySize.values()].flatMap((g) => callsWithinMemory(g, plans, h, denoiser, logitsLimit))) {
         if (isCancelled()) throw new CancelledError();
         const t0 = performance.now();
         const got = await scoreSameLength(denoiser, group.map((k) => plans[k]), h);

@@ -44,6 +44,41 @@ test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens
   }
 });
 
+test("scoring calls stay within the batch-memory limit: each call's logits fit it, batches split to fit, and the choice is the same", async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    const real = model.denoiser;
+    const bytes: number[] = [];
+    const recording: Denoiser = {
+      vocabSize: real.vocabSize,
+      maskId: real.maskId,
+      usesTime: real.usesTime,
+      forward: () => Promise.reject(new Error('the search gathers its positions')),
+      forwardAt: async (ids, batch, length, positions, t) => {
+        const logits = await real.forwardAt!(ids, batch, length, positions, t);
+        bytes.push(logits.byteLength);
+        return logits;
+      },
+    };
+    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
+      planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
+    // A document that fills the window: every candidate has the same total length, so a batch is one call.
+    const segments = parsePlaceholders(`${'total = total + values[i] * weights[i]\n'.repeat(80)}def add(a, b):\n    return [MASK:..8]\n\n${'print(add(1, 2))\n'.repeat(80)}`);
+    const whole = await searchHoleLengths(segments, plan, recording, () => false);
+    const calls = bytes.length;
+    // Two candidates of the longest bound (8 hole rows and a probe each side) fit; four do not.
+    const limit = 2 * (8 + 2) * real.vocabSize * 4;
+    bytes.length = 0;
+    const split = await searchHoleLengths(segments, plan, recording, () => false, limit);
+    assert.ok(bytes.every((n) => n <= limit), `calls of ${bytes.join(', ')} bytes, limit ${limit}`);
+    assert.ok(bytes.length > calls, `${bytes.length} calls with the limit, ${calls} without`);
+    assert.equal(split.choices[0].chosen, whole.choices[0].chosen);
+    assert.deepEqual(split.choices[0].tried.map((t) => t.length), whole.choices[0].tried.map((t) => t.length));
+  } finally {
+    await model.dispose();
+  }
+});
+
 test("a candidate's score adds the hole's own confidence: with the probes alike at every length, the length the model is surest of wins", async () => {
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
