@@ -4,7 +4,10 @@ Every MatMul whose right operand is a constant weight (an initializer, or a Tran
 is how torch exports nn.Linear and the tied output head) becomes ONNX Runtime's contrib op
 com.microsoft.DynamicQuantizeMatMul: the activations are quantized to uint8 per tensor at run time,
 the weights are stored as int8 with one symmetric scale per output column.
-The tied embedding keeps its fp32 copy for the input Gather; the head gets its own int8 transpose.
+The output head (the MatMul that writes a graph output: the logits) stays fp32. Quantizing its input
+per tensor cost the most argmax agreement (89.7% against 92.4% with it in fp32, stage 3's parity
+cases), and in fp32 it reads the tied embedding's copy, which the input Gather keeps anyway: the
+file is 2 MB smaller than with an int8 transpose of its own.
 """
 import numpy as np
 import onnx
@@ -54,9 +57,11 @@ def quantize_model(model: onnx.ModelProto):
     graph = model.graph
     initializers = {i.name: i for i in graph.initializer}
     producers = {o: n for n in graph.node for o in n.output}
+    outputs = {o.name for o in graph.output}
     nodes, count = [], 0
     for node in graph.node:
-        w = _constant_weight(node.input[1], initializers, producers) if node.op_type == "MatMul" else None
+        is_head = any(o in outputs for o in node.output)
+        w = _constant_weight(node.input[1], initializers, producers) if node.op_type == "MatMul" and not is_head else None
         if w is None or w.ndim != 2:
             nodes.append(node)
             continue
