@@ -15,6 +15,9 @@ import { InfillError } from '../protocol/errors';
  */
 export const MAX_LOGITS_BYTES = 256 * 1024 * 1024;
 
+/** Bytes of one row of logits: float32 over the vocabulary. */
+export const logitRowBytes = (vocab: number) => vocab * Float32Array.BYTES_PER_ELEMENT;
+
 const mib = (n: number) => `${Math.round(n / (1024 * 1024))} MiB`;
 
 export interface BatchShape {
@@ -31,7 +34,7 @@ export interface BatchShape {
 /** `plan(window)` at the full window, or with its context cropped to a window whose logits fit. */
 export function planWithinMemory(plan: (window: number) => SpanPlan, shape: BatchShape, limit = MAX_LOGITS_BYTES): SpanPlan {
   const { window, reserved, samples, vocab, gathers } = shape;
-  const rowBytes = vocab * 4;
+  const rowBytes = logitRowBytes(vocab);
   const full = plan(window);
   const holeTokens = full.holes.reduce((n, h) => n + h.length, 0);
   if (samples * (gathers ? holeTokens : full.ids.length) * rowBytes <= limit) return full;

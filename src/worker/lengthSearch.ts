@@ -8,7 +8,7 @@ import { CancelledError } from '../core/errors';
 import { lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
-import { MAX_LOGITS_BYTES } from './batchMemory';
+import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
 
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
@@ -116,7 +116,7 @@ function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denois
   const rows = denoiser.forwardAt
     ? Math.max(...group.map((k) => plans[k].holes[h].length)) + 2 * PROBE_TOKENS
     : plans[group[0]].ids.length;
-  const perCall = Math.max(1, Math.floor(limit / (rows * denoiser.vocabSize * 4)));
+  const perCall = Math.max(1, Math.floor(limit / (rows * logitRowBytes(denoiser.vocabSize))));
   const calls: number[][] = [];
   for (let i = 0; i < group.length; i += perCall) calls.push(group.slice(i, i + perCall));
   return calls;

@@ -6,26 +6,33 @@ import { parsePlaceholders, planSpans, type Denoiser } from '../../src/core';
 import { LoadedModel } from '../../src/worker/model';
 import { SCORING_CONTEXT, searchHoleLengths } from '../../src/worker/lengthSearch';
 import { MemoTokenizer } from '../../src/worker/memoTokenizer';
+import { logitRowBytes } from '../../src/worker/batchMemory';
 import { embeddedModel } from './fixtures';
+
+/** `real`, telling `record` each call's sequence length and the logits it returned. */
+function recordingDenoiser(real: Denoiser, record: (length: number, logits: Float32Array) => void): Denoiser {
+  return {
+    vocabSize: real.vocabSize,
+    maskId: real.maskId,
+    usesTime: real.usesTime,
+    forward: async (ids, batch, length, t) => {
+      const logits = await real.forward(ids, batch, length, t);
+      record(length, logits);
+      return logits;
+    },
+    forwardAt: async (ids, batch, length, positions, t) => {
+      const logits = await real.forwardAt!(ids, batch, length, positions, t);
+      record(length, logits);
+      return logits;
+    },
+  };
+}
 
 test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens a side, one call per batch', async () => {
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
-    const real = model.denoiser;
     const lengths: number[] = [];
-    const recording: Denoiser = {
-      vocabSize: real.vocabSize,
-      maskId: real.maskId,
-      usesTime: real.usesTime,
-      forward: (ids, batch, length, t) => {
-        lengths.push(length);
-        return real.forward(ids, batch, length, t);
-      },
-      forwardAt: (ids, batch, length, positions, t) => {
-        lengths.push(length);
-        return real.forwardAt!(ids, batch, length, positions, t);
-      },
-    };
+    const recording = recordingDenoiser(model.denoiser, (length) => lengths.push(length));
     const windows: (number | undefined)[] = [];
     const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) => {
       windows.push(window);
@@ -47,19 +54,8 @@ test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens
 test("scoring calls stay within the batch-memory limit: each call's logits fit it, batches split to fit, and the choice is the same", async () => {
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
-    const real = model.denoiser;
     const bytes: number[] = [];
-    const recording: Denoiser = {
-      vocabSize: real.vocabSize,
-      maskId: real.maskId,
-      usesTime: real.usesTime,
-      forward: () => Promise.reject(new Error('the search gathers its positions')),
-      forwardAt: async (ids, batch, length, positions, t) => {
-        const logits = await real.forwardAt!(ids, batch, length, positions, t);
-        bytes.push(logits.byteLength);
-        return logits;
-      },
-    };
+    const recording = recordingDenoiser(model.denoiser, (_, logits) => bytes.push(logits.byteLength));
     const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
       planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
     // A document that fills the window: every candidate has the same total length, so a batch is one call.
@@ -67,7 +63,7 @@ test("scoring calls stay within the batch-memory limit: each call's logits fit i
     const whole = await searchHoleLengths(segments, plan, recording, () => false);
     const calls = bytes.length;
     // Two candidates of the longest bound (8 hole rows and a probe each side) fit; four do not.
-    const limit = 2 * (8 + 2) * real.vocabSize * 4;
+    const limit = 2 * (8 + 2) * logitRowBytes(model.denoiser.vocabSize);
     bytes.length = 0;
     const split = await searchHoleLengths(segments, plan, recording, () => false, limit);
     assert.ok(bytes.every((n) => n <= limit), `calls of ${bytes.join(', ')} bytes, limit ${limit}`);
