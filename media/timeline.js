@@ -63,17 +63,20 @@
     gridEl.setAttribute('aria-label', `Steps of run ${grid.id}: arrow keys move, Home and End jump`);
     gridEl.dataset.role = role;
     const frag = document.createDocumentFragment();
+    // A missing row is either left out by the memory bound (skipped) or not run yet (pending).
+    const skipped = new Set(grid.skipped);
     grid.rows.forEach((holes, i) => {
       const stepNo = i + 1;
+      const missing = skipped.has(stepNo) ? 'skipped' : 'pending';
       const rowEl = document.createElement('div');
-      rowEl.className = 'row' + (holes ? '' : ' skipped');
+      rowEl.className = 'row' + (holes ? '' : ' ' + missing);
       rowEl.setAttribute('role', 'row');
       rowEl.dataset.step = String(stepNo);
       const label = document.createElement('span');
       label.className = 'step-label';
       label.textContent = stepNo === 1 || stepNo === grid.steps || stepNo % 10 === 0 ? String(stepNo) : '';
       rowEl.appendChild(label);
-      if (!holes) rowEl.title = `step ${stepNo}: not recorded (memory bound)`;
+      if (!holes) rowEl.title = missing === 'skipped' ? `step ${stepNo}: not recorded (memory bound)` : `step ${stepNo}: not run`;
       grid.columns.forEach((count, h) => {
         if (h > 0) {
           const gap = document.createElement('span');
@@ -85,7 +88,7 @@
           const cell = document.createElement('span');
           cell.setAttribute('role', 'gridcell');
           const state = row ? row.s[c] : undefined;
-          cell.className = 'cell ' + (row ? CLASS[state] || 'empty' : 'skipped');
+          cell.className = 'cell ' + (row ? CLASS[state] || 'empty' : missing);
           cell.dataset.hole = String(h);
           cell.dataset.col = String(c);
           if (row && state) cell.title = cellTitle(grid, stepNo, h, c, row);

@@ -7,7 +7,7 @@ import { timelinePicture } from '../../src/editor/timeline/picture';
 import { crc32, pictureToPng } from '../../src/editor/timeline/png';
 import { escapeXml, pictureToSvg } from '../../src/editor/timeline/svg';
 import { contentSecurityPolicy, makeNonce, timelineHtml } from '../../src/editor/timeline/html';
-import { D, M, META, recordedRun } from './timeline-fixtures';
+import { D, M, META, STEPS, recordedRun } from './timeline-fixtures';
 
 /** Checks that every tag closes in order (a small stand-in for an XML parser). */
 function assertBalanced(xml: string): void {
@@ -35,6 +35,16 @@ test('SVG export: a cell per recorded token, skipped rows marked, self-contained
   assert.match(svg, /<title>step 3 · hole 1 · #1 · &quot;c&quot; · decoded this step · p=0\.70<\/title>/);
   // The masked curve breaks at the unrecorded step instead of drawing through it.
   assert.equal([...svg.matchAll(/class="curve-masked"/g)].length, 2);
+});
+
+test('SVG export of a run still going: the steps not run yet are blank, not marked as skipped', () => {
+  const recorder = new TimelineRecorder();
+  const run = recorder.begin(11, META);
+  for (const s of [1, 2]) recorder.record(run, s, 4, STEPS[s - 1]);
+  const svg = pictureToSvg(timelinePicture([run]), PALETTES.dark);
+  assert.equal([...svg.matchAll(/class="skipped"/g)].length, 0);
+  assert.doesNotMatch(svg, /not recorded/);
+  assert.equal([...svg.matchAll(/class="(masked|decoded|remasked|settled)"/g)].length, 6, 'two steps × three positions');
 });
 
 test('SVG export escapes token text and drops characters XML forbids', () => {

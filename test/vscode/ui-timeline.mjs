@@ -88,7 +88,9 @@ const tests = [
       const count = await waitFor(async () => {
         const n = await rows.count();
         const label = await frame.locator('#step-label').textContent();
-        return n >= STEPS && label?.endsWith(`/ ${n}`) && n;
+        // The panel may still show a push from while the run streamed: wait for one with every step run.
+        const pending = await frame.locator('.run .grid .row.pending').count();
+        return n >= STEPS && pending === 0 && label?.endsWith(`/ ${n}`) && n;
       }, { timeout: 30_000, what: 'the grid with every step' });
       assert.ok(count === STEPS || count === STEPS + 1, `${count} rows`);
       assert.equal(await frame.locator('.run .grid .row.skipped').count(), 0, 'steps were skipped while recording');

@@ -124,17 +124,21 @@ function headerShapes(run: TimelineRun, { x0, columns }: BlockLayout): Shape[] {
   ];
 }
 
-/** One row per step, one cell per position coloured by its state; a step not recorded is one grey row. */
+/**
+ * One row per step, one cell per position coloured by its state; a step not recorded is one grey
+ * row, a step not run (yet) is left blank.
+ */
 function gridShapes(run: TimelineRun, layout: BlockLayout): Shape[] {
   const { x0, holeX, gridWidth, cw, ch, titles } = layout;
   const shapes: Shape[] = [];
   const T = run.frames.length;
+  const skipped = new Set(skippedSteps(run));
   for (let step = 1; step <= T; step++) {
     const y = TOP + (step - 1) * ch;
     if (step === 1 || step === T || step % 10 === 0) shapes.push({ kind: 'text', x: x0 + LEFT - 6, y: y + ch, text: String(step), cls: 'label', anchor: 'end' });
     const holes = run.frames[step - 1];
     if (!holes) {
-      shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: titles ? `step ${step}: not recorded (memory bound)` : undefined });
+      if (skipped.has(step)) shapes.push({ kind: 'rect', x: x0 + LEFT, y, w: gridWidth, h: ch, cls: 'skipped', title: titles ? `step ${step}: not recorded (memory bound)` : undefined });
       continue;
     }
     holes.forEach((views, h) =>
