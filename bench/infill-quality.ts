@@ -12,6 +12,8 @@
  * `--hole MODE` says how the hole is given: `exact` (default: its true token count, the upper
  * bound), `search` or `bound` (as `[MASK]`, length unknown, at most `--max-tokens` (16): sized by
  * the length search, or sampled at the bound and ended at the first end token).
+ * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
+ * tried and chosen), for reading where a length search went wrong.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +38,7 @@ const quantized = args.includes('--quantized') ? (args.splice(args.indexOf('--qu
 const holeMode = flag('--hole') ?? 'exact';
 if (!['exact', 'search', 'bound'].includes(holeMode)) throw new Error(`--hole: expected exact, search or bound, got ${holeMode}`);
 const maxTokens = Number(flag('--max-tokens') ?? 16);
+const perCaseFile = flag('--per-case');
 const presets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
 /** A row of the table: a name and the sampler it runs for a case of `tokens` tokens. */
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
@@ -63,6 +66,7 @@ for (const c of cases) byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? [])
 async function main() {
   const client = new WorkerClient(path.join(__dirname, 'worker.js'));
   const rows: Row[] = [];
+  const perCase: string[] = [];
   try {
     await client.load({ modelDir, executionProvider: 'cpu', quantized, threads: 0 });
     for (const { spec, sampler } of configs) {
@@ -81,7 +85,9 @@ async function main() {
           const tokens = holeMode === 'exact' ? c.length : maxTokens;
           const holeLength = holeMode === 'bound' ? ('bound' as const) : ('search' as const);
           const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples: 1, maxFramesPerSecond: 1, holeLength }).result;
-          if (done.samples[0].holes[0] === c.answer) exact++;
+          const right = done.samples[0].holes[0] === c.answer;
+          if (right) exact++;
+          if (perCaseFile) perCase.push(JSON.stringify({ config: spec, domain, case: i, length: c.length, exact: right, chosen: done.lengths?.[0]?.chosen, tried: done.lengths?.[0]?.tried }));
           chosen += done.lengths?.[0]?.chosen ?? tokens;
           totalMs += done.timings.totalMs;
           searchMs += done.timings.lengthSearchMs ?? 0;
@@ -92,6 +98,7 @@ async function main() {
   } finally {
     await client.dispose();
   }
+  if (perCaseFile) fs.writeFileSync(perCaseFile, perCase.join('\n') + '\n');
   if (json) {
     process.stdout.write(JSON.stringify({ modelDir, quantized, hole: holeMode, maxTokens, rows }, null, 2) + '\n');
     return;
