@@ -55,7 +55,10 @@ test("scoring calls stay within the batch-memory limit: each call's logits fit i
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const bytes: number[] = [];
-    const recording = recordingDenoiser(model.denoiser, (_, logits) => bytes.push(logits.byteLength));
+    const recording: Denoiser = {
+      ...recordingDenoiser(model.denoiser, (_, logits) => bytes.push(logits.byteLength)),
+      forward: () => Promise.reject(new Error('the search gathers its positions')),
+    };
     const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
       planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
     // A document that fills the window: every candidate has the same total length, so a batch is one call.
