@@ -12,6 +12,10 @@
  * `--hole MODE` says how the hole is given: `exact` (default: its true token count, the upper
  * bound), `search` or `bound` (as `[MASK]`, length unknown, at most `--max-tokens` (16): sized by
  * the length search, or sampled at the bound and ended at the first end token).
+ * `--cuts user` moves the blanks (spaces, tabs) before the answer's first word into the left context:
+ * the hole starts where a user's selection or `[MASK]` would (at `value` after `max, `), not at a
+ * token boundary (the set is cut at token boundaries, so ` value` after `max,`). The token count is
+ * the same: the blank was part of the word's token.
  * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
  * tried and chosen), for reading where a length search went wrong.
  */
@@ -39,6 +43,8 @@ const holeMode = flag('--hole') ?? 'exact';
 if (!['exact', 'search', 'bound'].includes(holeMode)) throw new Error(`--hole: expected exact, search or bound, got ${holeMode}`);
 const maxTokens = Number(flag('--max-tokens') ?? 16);
 const perCaseFile = flag('--per-case');
+const cuts = flag('--cuts') ?? 'tokens';
+if (!['tokens', 'user'].includes(cuts)) throw new Error(`--cuts: expected tokens or user, got ${cuts}`);
 const presets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
 /** A row of the table: a name and the sampler it runs for a case of `tokens` tokens. */
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
@@ -59,7 +65,14 @@ const cases: Case[] = fs
   .readFileSync(casesFile, 'utf8')
   .split('\n')
   .filter(Boolean)
-  .map((line) => JSON.parse(line) as Case);
+  .map((line) => JSON.parse(line) as Case)
+  .map((c) => (cuts === 'user' ? userCut(c) : c));
+
+/** The case as a user would cut it: the blanks before the answer's first word belong to the left context. */
+function userCut(c: Case): Case {
+  const blanks = /^[ \t]+(?=[^\s])/.exec(c.answer)?.[0] ?? '';
+  return { ...c, left: c.left + blanks, answer: c.answer.slice(blanks.length) };
+}
 const byDomain = new Map<string, Case[]>();
 for (const c of cases) byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? []), c].slice(0, limit));
 
@@ -100,10 +113,10 @@ async function main() {
   }
   if (perCaseFile) fs.writeFileSync(perCaseFile, perCase.join('\n') + '\n');
   if (json) {
-    process.stdout.write(JSON.stringify({ modelDir, quantized, hole: holeMode, maxTokens, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ modelDir, quantized, hole: holeMode, maxTokens, cuts, rows }, null, 2) + '\n');
     return;
   }
-  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}`);
+  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}; cut at ${cuts === 'user' ? "a user's word boundaries" : 'token boundaries'}`);
   // The cost of the length search: the whole infill's time over its sampling at the chosen length.
   console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill | mean hole tokens | time / sampling at the chosen length |`);
   console.log('|---|---|---|---|---|---|---|');

@@ -16,6 +16,7 @@
  * tokens (padding, BOS, [CLS], unused specials) and padding rows of the output layer are never
  * allowed.
  */
+import { partialClassSets } from './topkRows';
 import { UTF8_REJECT, UTF8_STATES, utf8Next } from './utf8';
 
 const S = UTF8_STATES;
@@ -33,6 +34,7 @@ export class DrawRules {
   /** Every drawable token is whole characters: then the only rule is `drawable`. */
   private readonly wholeOnly: boolean;
   private readonly allowedCache = new Map<number, Uint8Array>();
+  private readonly startCache = new Map<string, { allowed: Uint8Array; states: number } | undefined>();
 
   /**
    * @param bytesOf a token's UTF-8 bytes, or undefined for an id that is no token (never drawn)
@@ -41,9 +43,9 @@ export class DrawRules {
    */
   constructor(
     readonly vocab: number,
-    bytesOf: (id: number) => ArrayLike<number> | undefined,
+    private readonly bytesOf: (id: number) => ArrayLike<number> | undefined,
     never: ReadonlySet<number>,
-    ends: ReadonlySet<number>,
+    private readonly ends: ReadonlySet<number>,
   ) {
     this.next = new Uint8Array(vocab * S).fill(UTF8_REJECT);
     this.drawable = new Uint8Array(vocab);
@@ -123,6 +125,33 @@ export class DrawRules {
   }
 
   /**
+   * What the first position of a hole with an overlap may draw: the drawable tokens whose bytes
+   * begin with `text`'s, and the end tokens (a hole that ends at once is empty), with the states they
+   * lead to from a character boundary. Undefined when no token begins with `text`.
+   */
+  startingWith(text: string): { allowed: Uint8Array; states: number } | undefined {
+    if (this.startCache.has(text)) return this.startCache.get(text);
+    const want = new TextEncoder().encode(text);
+    const allowed = new Uint8Array(this.vocab);
+    let states = 0;
+    let any = false;
+    for (let id = 0; id < this.vocab; id++) {
+      if (!this.drawable[id]) continue;
+      const bytes = this.ends.has(id) ? undefined : this.bytesOf(id)!;
+      if (bytes && !(bytes.length >= want.length && want.every((b, i) => bytes[i] === b))) continue;
+      const next = this.next[id * S];
+      if (next === UTF8_REJECT) continue;
+      allowed[id] = 1;
+      states |= 1 << next;
+      any ||= bytes !== undefined;
+    }
+    const found = any ? { allowed, states } : undefined;
+    if (this.startCache.size >= MAX_CACHED) this.startCache.clear();
+    this.startCache.set(text, found);
+    return found;
+  }
+
+  /**
    * The two classes a top-k head is built on (topkRows.ts). Whole-character tokens (and end
    * tokens) lead from the boundary to the boundary and reject from inside a character, so an
    * allowed set holds all of them or none (both ends of the position on a boundary, or not): they are ranked in the graph (bias 0, -Infinity for
@@ -157,10 +186,12 @@ export class DrawRules {
 export class DrawConstraint {
   /** Hole index of each position, -1 outside the holes. */
   private readonly holeOf: Int32Array;
+  /** First positions of holes with an overlap: the tokens allowed, by the overlap's set and the byte rule's. */
+  private readonly narrowed = new Map<Uint8Array, Map<Uint8Array, Uint8Array>>();
 
   constructor(
     readonly rules: DrawRules,
-    private readonly holes: readonly { start: number; length: number }[],
+    private readonly holes: readonly { start: number; length: number; overlap?: string }[],
     length: number,
     private readonly maskId: number,
   ) {
@@ -171,12 +202,36 @@ export class DrawConstraint {
   /** Tokens position `l` may take, the row being `ids[row, row + length)` (other positions as they stand). */
   allowedAt(ids: Int32Array, row: number, l: number): Uint8Array {
     const k = this.holeOf[l];
-    if (k < 0 || !this.rules.bytesMatter) return this.rules.drawable;
-    const { start, length } = this.holes[k];
+    if (k < 0) return this.rules.drawable;
+    const { start, length, overlap } = this.holes[k];
+    const first = overlap ? this.rules.startingWith(overlap) : undefined;
+    const bytes = this.rules.bytesMatter ? this.byteRule(ids, row, l, start, length, first?.states) : this.rules.drawable;
+    return first && l === start ? this.narrow(bytes, first.allowed) : bytes;
+  }
+
+  /** The UTF-8 rule at l; a mask at the hole's first position stands for `firstStates` when given. */
+  private byteRule(ids: Int32Array, row: number, l: number, start: number, length: number, firstStates: number | undefined): Uint8Array {
     let left = BOUNDARY;
-    for (let p = start; p < l; p++) left = this.rules.advance(left, ids[row + p], this.maskId);
+    for (let p = start; p < l; p++) {
+      const id = ids[row + p];
+      left = p === start && id === this.maskId && firstStates !== undefined ? firstStates : this.rules.advance(left, id, this.maskId);
+    }
     let right = BOUNDARY;
     for (let p = start + length - 1; p > l; p--) right = this.rules.retreat(right, ids[row + p], this.maskId);
     return this.rules.allowedBetween(left, right);
+  }
+
+  /** The tokens in both sets; `allowed` when they share none (the draws never leave it so). */
+  private narrow(allowed: Uint8Array, starts: Uint8Array): Uint8Array {
+    let both = this.narrowed.get(starts)?.get(allowed);
+    if (both) return both;
+    both = allowed.map((a, id) => a & starts[id]);
+    if (!both.includes(1)) both = allowed;
+    else partialClassSets.add(both);
+    let byAllowed = this.narrowed.get(starts);
+    if (!byAllowed) this.narrowed.set(starts, (byAllowed = new Map()));
+    if (byAllowed.size >= MAX_CACHED) byAllowed.clear();
+    byAllowed.set(allowed, both);
+    return both;
   }
 }

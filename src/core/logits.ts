@@ -1,7 +1,7 @@
 import { DiffusionError } from './errors';
 import { inverseCdf } from './categorical';
 import { selectKth } from './select';
-import { FullRowsNeeded, TopKProcessor, type ModelLogits } from './topkRows';
+import { FullRowsNeeded, partialClassSets, TopKProcessor, type ModelLogits } from './topkRows';
 
 /** Rounding slack for the nucleus' "cumulative <= p" test. */
 const TOP_P_SLACK = 1e-12;
@@ -302,8 +302,9 @@ export class LogitsProcessor {
     allowed: Uint8Array | undefined,
     ask: (p: TopKProcessor, rows: Exclude<ModelLogits, Float32Array>, r: number, allowed: Uint8Array) => { token: number; prob: number } | undefined,
   ): { token: number; prob: number } {
-    // Without a draw rule the allowed set is not the one the head's classes were built from.
-    if (!allowed) throw new FullRowsNeeded();
+    // Without a draw rule, or with one that splits the whole-character class, the allowed set is
+    // not one the head's classes were built for.
+    if (!allowed || partialClassSets.has(allowed)) throw new FullRowsNeeded();
     this.topKForm ??= new TopKProcessor({ temperature: this.temperature, topK: this.topK, topP: this.topP });
     const hit = ask(this.topKForm, rows, offset / this.vocab, allowed);
     if (!hit) throw new FullRowsNeeded();

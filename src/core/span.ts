@@ -13,13 +13,20 @@ function encodeMarkup(tokenizer: TokenizerPort, text: string): number[] {
   return tokenizer.encodeMarkup(text);
 }
 
+export interface PlannedHole {
+  start: number;
+  length: number;
+  /** Text the hole's first token begins with, which is not part of the hole's text. */
+  overlap?: string;
+}
+
 export interface SpanPlan {
   /** The model input, [length] (length <= window). */
   ids: Int32Array;
   /** 1 at hole positions, 0 at context. */
   editable: Uint8Array;
-  /** Token range of each hole in `ids`, in segment order. */
-  holes: { start: number; length: number }[];
+  /** Token range of each hole in `ids`, in segment order, with its overlap (see overlap.ts). */
+  holes: PlannedHole[];
   /**
    * Tokens of context dropped on each side to fit the window, counted over the text tokenized:
    * context far outside the window (beyond a few windows' worth of characters) is never tokenized.
@@ -121,7 +128,7 @@ export function planSpans(
   checkHoleTotal(segments, window, opts.initialHoleIds);
   const ids: number[] = [];
   const editable: number[] = [];
-  const holes: { start: number; length: number }[] = [];
+  const holes: PlannedHole[] = [];
   const lastIndex = segments.length - 1;
   for (let index = 0; index <= lastIndex; index++) {
     const seg = segments[index];
@@ -143,7 +150,7 @@ export function planSpans(
       continue;
     }
     const fill = opts.initialHoleIds?.[holes.length] ?? new Array<number>(seg.length).fill(maskId);
-    holes.push({ start: ids.length, length: fill.length });
+    holes.push({ start: ids.length, length: fill.length, ...(seg.overlap ? { overlap: seg.overlap } : {}) });
     for (const id of fill) {
       ids.push(id);
       editable.push(1);
@@ -170,7 +177,7 @@ export function planSpans(
   return {
     ids: Int32Array.from(ids.slice(from, to)),
     editable: Uint8Array.from(editable.slice(from, to)),
-    holes: holes.map((h) => ({ start: h.start - from, length: h.length })),
+    holes: holes.map((h) => ({ ...h, start: h.start - from })),
     cropped: { left: from, right: ids.length - to },
   };
 }

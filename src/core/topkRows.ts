@@ -45,6 +45,12 @@ export class FullRowsNeeded extends Error {
   }
 }
 
+/**
+ * Allowed sets that hold some whole-character tokens but not all (the first position of a hole with
+ * an overlap: DrawConstraint): the top-k form does not know their normaliser, so they need full rows.
+ */
+export const partialClassSets = new WeakSet<Uint8Array>();
+
 /** The top-k form asks for more than this many tokens at most (k doubles after a step needed full rows). */
 export const MAX_HEAD_K = 1024;
 export const DEFAULT_HEAD_K = 64;

@@ -190,4 +190,9 @@ export type Segment =
        * tokens are remasked at the start and the remasking sampler re-denoises the hole.
        */
       initial?: string;
+      /**
+       * Text just before the hole that the hole's first token must begin with (set by moveOverlaps,
+       * never by a parser): it stays in the document and is not part of the hole's text.
+       */
+      overlap?: string;
     };

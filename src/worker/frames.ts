@@ -10,11 +10,14 @@ import { holeTexts, type FrameMessage, type TokenView } from '../protocol/protoc
 export interface HoleSpan {
   start: number;
   length: number;
+  /** Text before the hole that its first token spells again (core/overlap.ts): not drawn. */
+  overlap?: string;
 }
 
 /**
  * [hole] → pieces of that hole in sample `b`, as drawn. A hole's text ends at its first end token
  * (`endIds`): the positions from there on are not drawn, so the preview shrinks as end tokens settle.
+ * A hole's overlap is already in the document: it is cut from the front of the first piece.
  */
 export function sampleHoles(
   frame: Frame,
@@ -26,10 +29,13 @@ export function sampleHoles(
 ): TokenView[][] {
   const row = b * frame.length;
   // A run that resizes holes reports where each row's holes are now.
-  return (frame.holes?.[b] ?? holes).map((hole) => {
+  return (frame.holes?.[b] ?? holes).map((hole: HoleSpan) => {
     const from = row + hole.start;
     const ids = frame.ids.subarray(from, from + textLength(frame.ids, from, hole.length, endIds));
-    return groupPieces(ids, maskId, tokens).map((piece): TokenView => {
+    const pieces = groupPieces(ids, maskId, tokens);
+    const first = pieces[0];
+    if (hole.overlap && first && !first.masked && first.text.startsWith(hole.overlap)) pieces[0] = { ...first, text: first.text.slice(hole.overlap.length) };
+    return pieces.map((piece): TokenView => {
       if (piece.masked) return { text: '', state: frame.state[from + piece.start] as TokenState, confidence: 0 };
       let state = TokenState.Settled;
       let confidence = 1;

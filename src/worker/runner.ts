@@ -4,7 +4,7 @@
  * exactly what the last frame showed.
  */
 import { requestSegments } from './chat';
-import { createRng, DrawConstraint, planSpans, sample, type Denoiser, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
+import { createRng, DrawConstraint, moveOverlaps, planSpans, sample, type Denoiser, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
@@ -83,7 +83,7 @@ function withSequenceSpecials(plan: SpanPlan, prefix: number[], suffix: number[]
   const ids = Int32Array.from([...prefix, ...plan.ids, ...suffix]);
   const editable = new Uint8Array(ids.length);
   editable.set(plan.editable, prefix.length);
-  const holes = plan.holes.map((h) => ({ start: h.start + prefix.length, length: h.length }));
+  const holes = plan.holes.map((h) => ({ ...h, start: h.start + prefix.length }));
   return { ids, editable, holes, cropped: plan.cropped };
 }
 
@@ -95,9 +95,10 @@ type Planner = (segments: Segment[], modelWindow?: number) => SpanPlan;
 /**
  * Lays segments out as the model reads them. The one owner of "how many tokens fit": `window`, the
  * model's less what the worker puts around the text (`reserved`: the tokenizer's specials, a
- * shifted model's lead).
+ * shifted model's lead). With `withOverlaps`, a hole takes in the unstable end of the text before it
+ * (core/overlap.ts); holes that resize while sampling keep their text as it is.
  */
-function makePlanner(model: LoadedModel, initialHoleIds: HoleIds): { window: number; reserved: number; planFor: Planner } {
+function makePlanner(model: LoadedModel, initialHoleIds: HoleIds, withOverlaps: boolean): { window: number; reserved: number; planFor: Planner } {
   const { tokenizer, info } = model;
   // The length search plans the same text once per candidate length: tokenize it once.
   const encoder = new MemoTokenizer(tokenizer);
@@ -106,7 +107,8 @@ function makePlanner(model: LoadedModel, initialHoleIds: HoleIds): { window: num
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
   const planFor: Planner = (segments, asked = info.maxLength) => {
     const modelWindow = Math.min(asked, info.maxLength);
-    const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+    const laid = withOverlaps ? moveOverlaps(segments, encoder) : segments;
+    const planned = withSequenceSpecials(planSpans(laid, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
   return { window: info.maxLength - reserved, reserved, planFor };
@@ -148,9 +150,9 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const { tokenizer, info } = model;
   const denoiser = withInjectedFault(model.denoiser, control.exitThread ?? (() => process.exit(1)));
   const initialHoleIds = request.segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
-  const { window, reserved, planFor } = makePlanner(model, initialHoleIds);
   // Expand/delete sizes `upTo` holes while sampling (src/worker/resizeHoles.ts); sampling at the bound keeps them whole.
   const resizes = model.resizeTokens !== undefined && request.holeLength !== 'bound';
+  const { window, reserved, planFor } = makePlanner(model, initialHoleIds, !resizes);
   const sized = await sizeHoles(boundsCappedAt(requestSegments(request, model.chat, info.name), window), planFor, denoiser, request, control, resizes);
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));

@@ -115,3 +115,38 @@ for (const [strategy, extra] of STRATEGIES) {
     assert.ok(without > 0, 'without the rules some hole breaks one (the test can fail)');
   });
 }
+
+test('a hole with an overlap draws its first token from those that begin with it, or an end token; a mask there stands for those', () => {
+  // Overlap ' ' (0x20): token 3 is the only one that begins with it.
+  const holes = [{ start: 1, length: 3, overlap: ' ' }];
+  const constraint = new DrawConstraint(rules, holes, 5, MASK);
+  const ids = Int32Array.from([2, MASK, MASK, MASK, 2]);
+  assert.deepEqual(allowedIds(constraint.allowedAt(ids, 0, 1)), [END, 3]);
+  const plain = new DrawConstraint(rules, [{ start: 1, length: 3 }], 5, MASK);
+  // Next to the masked first position: what may follow ' ', not a character's continuation bytes.
+  const afterSpace = Int32Array.from([2, 3, MASK, MASK, 2]);
+  for (const l of [2, 3]) assert.deepEqual(allowedIds(constraint.allowedAt(ids, 0, l)), allowedIds(plain.allowedAt(afterSpace, 0, l)));
+  assert.notDeepEqual(allowedIds(constraint.allowedAt(ids, 0, 2)), allowedIds(plain.allowedAt(ids, 0, 2)));
+  // An overlap no token begins with leaves the position as it was.
+  const none = new DrawConstraint(rules, [{ start: 1, length: 3, overlap: 'zz' }], 5, MASK);
+  assert.deepEqual(allowedIds(none.allowedAt(ids, 0, 1)), allowedIds(plain.allowedAt(ids, 0, 1)));
+  // Outside the holes nothing changes.
+  assert.equal(constraint.allowedAt(ids, 0, 0), rules.drawable);
+});
+
+for (const [strategy, extra] of STRATEGIES) {
+  test(`${strategy}: a hole with an overlap always starts with it (or is empty)`, async () => {
+    const length = 8;
+    const ids = Int32Array.from({ length }, (_, l) => (l >= 2 && l < 6 ? MASK : 2));
+    const editable = Uint8Array.from(ids, (id) => (id === MASK ? 1 : 0));
+    const constraint = new DrawConstraint(rules, [{ start: 2, length: 4, overlap: ' ' }], length, MASK);
+    const firsts = new Set<number>();
+    for (const gathers of [false, true]) {
+      const gen = sample(new RandomDenoiser(gathers), { ids, editable, batch: 16, constraint }, { strategy, steps: 4, ...extra }, createRng(7));
+      let step = await gen.next();
+      while (!step.done) step = await gen.next();
+      for (let b = 0; b < 16; b++) firsts.add(step.value.ids[b * length + 2]);
+    }
+    assert.ok([...firsts].every((id) => id === 3 || id === END), `first tokens ${[...firsts]}`);
+  });
+}
