@@ -11,7 +11,10 @@ const START = '<!-- cli-results:start -->';
 const END = '<!-- cli-results:end -->';
 
 const qualityArgs = ['dist/infill-quality.js', '--model', modelDir, '--presets'];
-const quality = execFileSync(process.execPath, qualityArgs, { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('|'));
+const table = (args) => execFileSync(process.execPath, args, { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('|'));
+const quality = table(qualityArgs);
+const userArgs = [...qualityArgs, '--cuts', 'user'];
+const userQuality = table(userArgs);
 
 // Holes written `[MASK:..n]`: at most n tokens, the model ends the text where it wants.
 const prompts = [
@@ -44,6 +47,12 @@ const block = [
   `Command: \`npm run build && node ${qualityArgs.join(' ')}\``,
   '',
   ...quality,
+  '',
+  'The same cases with the hole where a user puts it: the blanks before the answer\'s first word',
+  'belong to the left context (`    ` + `return a`, not `   ` + ` return a`; 133 of the 300 cases).',
+  `Command: \`node ${userArgs.join(' ')}\``,
+  '',
+  ...userQuality,
   '',
   '### Ten infill examples from the CLI',
   '',
