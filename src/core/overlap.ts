@@ -53,19 +53,20 @@ export function splitOverlap(text: string, tokenizer: TokenizerPort): { kept: st
 }
 
 /**
- * Moves each unstable tail before a hole into the hole as its `overlap`. Holes that start from text
- * (refine) and text that is markup (a chat template's) are left as they are.
+ * Moves each unstable tail before a hole into the hole as its `overlap`; a hole that starts from
+ * text (refine) starts from the overlap and that text. Text that is markup (a chat template's) is
+ * left as it is.
  */
 export function moveOverlaps(segments: readonly Segment[], tokenizer: TokenizerPort): Segment[] {
   const out = segments.slice();
   for (let i = 1; i < out.length; i++) {
     const hole = out[i];
     const before = out[i - 1];
-    if (hole.kind !== 'hole' || hole.initial !== undefined || before.kind !== 'text' || before.markup) continue;
+    if (hole.kind !== 'hole' || before.kind !== 'text' || before.markup) continue;
     const { kept, overlap } = splitOverlap(before.text, tokenizer);
     if (overlap === '') continue;
     out[i - 1] = { ...before, text: kept };
-    out[i] = { ...hole, overlap };
+    out[i] = { ...hole, overlap, ...(hole.initial !== undefined ? { initial: overlap + hole.initial } : {}) };
   }
   return out;
 }

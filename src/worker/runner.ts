@@ -95,20 +95,16 @@ type Planner = (segments: Segment[], modelWindow?: number) => SpanPlan;
 /**
  * Lays segments out as the model reads them. The one owner of "how many tokens fit": `window`, the
  * model's less what the worker puts around the text (`reserved`: the tokenizer's specials, a
- * shifted model's lead). With `withOverlaps`, a hole takes in the unstable end of the text before it
- * (core/overlap.ts); holes that resize while sampling keep their text as it is.
+ * shifted model's lead).
  */
-function makePlanner(model: LoadedModel, initialHoleIds: HoleIds, withOverlaps: boolean): { window: number; reserved: number; planFor: Planner } {
+function makePlanner(model: LoadedModel, initialHoleIds: HoleIds, encoder: MemoTokenizer): { window: number; reserved: number; planFor: Planner } {
   const { tokenizer, info } = model;
-  // The length search plans the same text once per candidate length: tokenize it once.
-  const encoder = new MemoTokenizer(tokenizer);
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
   const planFor: Planner = (segments, asked = info.maxLength) => {
     const modelWindow = Math.min(asked, info.maxLength);
-    const laid = withOverlaps ? moveOverlaps(segments, encoder) : segments;
-    const planned = withSequenceSpecials(planSpans(laid, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+    const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
   return { window: info.maxLength - reserved, reserved, planFor };
@@ -149,11 +145,16 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   checkRequest(request);
   const { tokenizer, info } = model;
   const denoiser = withInjectedFault(model.denoiser, control.exitThread ?? (() => process.exit(1)));
-  const initialHoleIds = request.segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? tokenizer.encode(s.initial) : undefined));
   // Expand/delete sizes `upTo` holes while sampling (src/worker/resizeHoles.ts); sampling at the bound keeps them whole.
   const resizes = model.resizeTokens !== undefined && request.holeLength !== 'bound';
-  const { window, reserved, planFor } = makePlanner(model, initialHoleIds, !resizes);
-  const sized = await sizeHoles(boundsCappedAt(requestSegments(request, model.chat, info.name), window), planFor, denoiser, request, control, resizes);
+  // The length search plans the same text once per candidate length: tokenize it once.
+  const encoder = new MemoTokenizer(tokenizer);
+  // A hole takes in the blank its first word would take (core/overlap.ts); holes that resize keep the text as it is.
+  const laid = requestSegments(request, model.chat, info.name);
+  const segments = resizes ? laid : moveOverlaps(laid, encoder);
+  const initialHoleIds = segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? encoder.encode(s.initial) : undefined));
+  const { window, reserved, planFor } = makePlanner(model, initialHoleIds, encoder);
+  const sized = await sizeHoles(boundsCappedAt(segments, window), planFor, denoiser, request, control, resizes);
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
   const gathers = model.denoiser.forwardAt !== undefined;

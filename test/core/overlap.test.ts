@@ -55,7 +55,7 @@ test('of a run of blanks only the one the word takes moves, and only the end of 
   assert.ok(seen.every((s) => s.length <= 64 + 1), `tokenized ${seen.map((s) => s.length)}`);
 });
 
-test('moveOverlaps: holes from masks after plain text take the overlap; refine holes, markup and leading holes do not', () => {
+test('moveOverlaps: holes after plain text take the overlap (a refine hole starts from it and its text); markup and leading holes do not', () => {
   const t = new PieceTokenizer();
   const segments: Segment[] = [
     { kind: 'hole', length: 2 },
@@ -70,8 +70,8 @@ test('moveOverlaps: holes from masks after plain text take the overlap; refine h
     { kind: 'hole', length: 2 },
     { kind: 'text', text: 'return' },
     { kind: 'hole', length: 3, upTo: true, overlap: ' ' },
-    { kind: 'text', text: ' + ' },
-    { kind: 'hole', length: 2, initial: 'b' },
+    { kind: 'text', text: ' +' },
+    { kind: 'hole', length: 2, initial: ' b', overlap: ' ' },
     { kind: 'text', text: '<|im_start|>user ', markup: true },
     { kind: 'hole', length: 1 },
   ]);

@@ -278,3 +278,13 @@ test('a hole after an indentation takes in its last blank: the model writes a st
   assert.deepEqual(texts.filter((t) => /^\s/.test(t)), [], 'no sample repeats the blank the document already has');
   assert.ok(texts.filter((t) => /^[A-Za-z_]/.test(t)).length >= 24, JSON.stringify(texts));
 });
+
+test('refine after an indentation: the hole starts from its last blank and the selected text, and no sample writes a second indentation (16 samples)', async () => {
+  await client.load(load);
+  // Before (the selected text tokenized on its own after a four-blank token), all 16 samples of this
+  // seed began with a blank: ` return totalize(query)`, ` * total_count(result`.
+  const segments = [{ kind: 'text' as const, text: 'def f(total_count):\n    ' }, { kind: 'hole' as const, length: 1, initial: 'return total_count + 1' }];
+  const done = await client.infill({ ...request(''), segments, samples: 16, seed: 2, strength: 0.75, sampler: { strategy: 'remdm-cap', steps: 8 } }).result;
+  const texts = done.samples.map((s) => s.holes[0]);
+  assert.deepEqual(texts.filter((t) => /^\s/.test(t)), [], JSON.stringify(texts));
+});
