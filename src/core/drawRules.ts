@@ -17,6 +17,7 @@
  * allowed.
  */
 import { partialClassSets } from './topkRows';
+import type { HoleSpan } from './types';
 import { UTF8_REJECT, UTF8_STATES, utf8Next } from './utf8';
 
 const S = UTF8_STATES;
@@ -191,7 +192,7 @@ export class DrawConstraint {
 
   constructor(
     readonly rules: DrawRules,
-    private readonly holes: readonly { start: number; length: number; overlap?: string }[],
+    private readonly holes: readonly HoleSpan[],
     length: number,
     private readonly maskId: number,
   ) {

@@ -33,7 +33,7 @@ export {
 } from './remask-step';
 export { BlockSchedule, decoderStep, type DecoderStepArgs } from './decoders';
 export { sample, type SampleResult, type SampleControl } from './sampler';
-export { planSpans, type TokenizerPort, type SpanPlan, type PlannedHole, type PlanOptions } from './span';
+export { planSpans, type TokenizerPort, type SpanPlan, type PlanOptions } from './span';
 export { moveOverlaps, splitOverlap } from './overlap';
 export {
   parsePlaceholders,

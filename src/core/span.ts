@@ -1,5 +1,5 @@
 import { DiffusionError } from './errors';
-import type { Segment } from './types';
+import type { HoleSpan, Segment } from './types';
 
 /** What span planning needs from a tokenizer: ids for a piece of text, without special tokens. */
 export interface TokenizerPort {
@@ -13,20 +13,13 @@ function encodeMarkup(tokenizer: TokenizerPort, text: string): number[] {
   return tokenizer.encodeMarkup(text);
 }
 
-export interface PlannedHole {
-  start: number;
-  length: number;
-  /** Text the hole's first token begins with, which is not part of the hole's text. */
-  overlap?: string;
-}
-
 export interface SpanPlan {
   /** The model input, [length] (length <= window). */
   ids: Int32Array;
   /** 1 at hole positions, 0 at context. */
   editable: Uint8Array;
-  /** Token range of each hole in `ids`, in segment order, with its overlap (see overlap.ts). */
-  holes: PlannedHole[];
+  /** Token range of each hole in `ids`, in segment order, with its overlap. */
+  holes: HoleSpan[];
   /**
    * Tokens of context dropped on each side to fit the window, counted over the text tokenized:
    * context far outside the window (beyond a few windows' worth of characters) is never tokenized.
@@ -128,7 +121,7 @@ export function planSpans(
   checkHoleTotal(segments, window, opts.initialHoleIds);
   const ids: number[] = [];
   const editable: number[] = [];
-  const holes: PlannedHole[] = [];
+  const holes: HoleSpan[] = [];
   const lastIndex = segments.length - 1;
   for (let index = 0; index <= lastIndex; index++) {
     const seg = segments[index];

@@ -107,6 +107,8 @@ export interface SampleInput {
 export interface HoleSpan {
   start: number;
   length: number;
+  /** Text before the hole that its first token begins with and its text leaves out (overlap.ts). */
+  overlap?: string;
 }
 
 /** How holes grow and shrink under expand/delete (SampleInput `resize`). */

@@ -3,16 +3,9 @@
  * every sample's texts for the end of a run, and decides which frames are worth a message.
  */
 import { textLength } from '../core/endOfText';
-import { TokenState, type Frame } from '../core/types';
+import { TokenState, type Frame, type HoleSpan } from '../core/types';
 import { groupPieces, type TokenBytesSource } from './pieces';
 import { holeTexts, type FrameMessage, type TokenView } from '../protocol/protocol';
-
-export interface HoleSpan {
-  start: number;
-  length: number;
-  /** Text before the hole that its first token spells again (core/overlap.ts): not drawn. */
-  overlap?: string;
-}
 
 /**
  * [hole] → pieces of that hole in sample `b`, as drawn. A hole's text ends at its first end token
@@ -29,7 +22,7 @@ export function sampleHoles(
 ): TokenView[][] {
   const row = b * frame.length;
   // A run that resizes holes reports where each row's holes are now.
-  return (frame.holes?.[b] ?? holes).map((hole: HoleSpan) => {
+  return (frame.holes?.[b] ?? holes).map((hole) => {
     const from = row + hole.start;
     const ids = frame.ids.subarray(from, from + textLength(frame.ids, from, hole.length, endIds));
     const pieces = groupPieces(ids, maskId, tokens);
