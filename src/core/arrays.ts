@@ -7,6 +7,13 @@ export function appendAll<T>(to: T[], from: Iterable<T>): T[] {
   return to;
 }
 
+/** Whether `items` begins with `prefix` (token ids, bytes). */
+export function startsWith(items: ArrayLike<number>, prefix: ArrayLike<number>): boolean {
+  if (prefix.length > items.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (items[i] !== prefix[i]) return false;
+  return true;
+}
+
 /** The largest number of `values` (-Infinity when empty), without spreading them into Math.max. */
 export function maxOf(values: Iterable<number>): number {
   let max = -Infinity;

@@ -16,6 +16,7 @@
  * tokens (padding, BOS, [CLS], unused specials) and padding rows of the output layer are never
  * allowed.
  */
+import { startsWith } from './arrays';
 import { partialClassSets } from './topkRows';
 import type { HoleSpan } from './types';
 import { UTF8_REJECT, UTF8_STATES, utf8Next } from './utf8';
@@ -139,7 +140,7 @@ export class DrawRules {
     for (let id = 0; id < this.vocab; id++) {
       if (!this.drawable[id]) continue;
       const bytes = this.ends.has(id) ? undefined : this.bytesOf(id)!;
-      if (bytes && !(bytes.length >= want.length && want.every((b, i) => bytes[i] === b))) continue;
+      if (bytes && !startsWith(bytes, want)) continue;
       const next = this.next[id * S];
       if (next === UTF8_REJECT) continue;
       allowed[id] = 1;
@@ -187,8 +188,11 @@ export class DrawRules {
 export class DrawConstraint {
   /** Hole index of each position, -1 outside the holes. */
   private readonly holeOf: Int32Array;
-  /** First positions of holes with an overlap: the tokens allowed, by the overlap's set and the byte rule's. */
-  private readonly narrowed = new Map<Uint8Array, Map<Uint8Array, Uint8Array>>();
+  /**
+   * Per hole with an overlap: what its first position may draw (DrawRules.startingWith), and that
+   * set narrowed by each byte rule's set met there.
+   */
+  private readonly firsts: ({ allowed: Uint8Array; states: number; narrowed: Map<Uint8Array, Uint8Array> } | undefined)[];
 
   constructor(
     readonly rules: DrawRules,
@@ -197,6 +201,10 @@ export class DrawConstraint {
     private readonly maskId: number,
   ) {
     this.holeOf = new Int32Array(length).fill(-1);
+    this.firsts = holes.map((h) => {
+      const first = h.overlap ? rules.startingWith(h.overlap) : undefined;
+      return first && { ...first, narrowed: new Map() };
+    });
     holes.forEach((h, k) => this.holeOf.fill(k, h.start, h.start + h.length));
   }
 
@@ -204,10 +212,10 @@ export class DrawConstraint {
   allowedAt(ids: Int32Array, row: number, l: number): Uint8Array {
     const k = this.holeOf[l];
     if (k < 0) return this.rules.drawable;
-    const { start, length, overlap } = this.holes[k];
-    const first = overlap ? this.rules.startingWith(overlap) : undefined;
+    const { start, length } = this.holes[k];
+    const first = this.firsts[k];
     const bytes = this.rules.bytesMatter ? this.byteRule(ids, row, l, start, length, first?.states) : this.rules.drawable;
-    return first && l === start ? this.narrow(bytes, first.allowed) : bytes;
+    return first && l === start ? narrow(bytes, first.allowed, first.narrowed) : bytes;
   }
 
   /** The UTF-8 rule at l; a mask at the hole's first position stands for `firstStates` when given. */
@@ -222,17 +230,16 @@ export class DrawConstraint {
     return this.rules.allowedBetween(left, right);
   }
 
-  /** The tokens in both sets; `allowed` when they share none (the draws never leave it so). */
-  private narrow(allowed: Uint8Array, starts: Uint8Array): Uint8Array {
-    let both = this.narrowed.get(starts)?.get(allowed);
-    if (both) return both;
-    both = allowed.map((a, id) => a & starts[id]);
-    if (!both.includes(1)) both = allowed;
-    else partialClassSets.add(both);
-    let byAllowed = this.narrowed.get(starts);
-    if (!byAllowed) this.narrowed.set(starts, (byAllowed = new Map()));
-    if (byAllowed.size >= MAX_CACHED) byAllowed.clear();
-    byAllowed.set(allowed, both);
-    return both;
-  }
+}
+
+/** The tokens in both sets, remembered in `cache` by `allowed`; `allowed` when they share none (the draws never leave it so). */
+function narrow(allowed: Uint8Array, starts: Uint8Array, cache: Map<Uint8Array, Uint8Array>): Uint8Array {
+  let both = cache.get(allowed);
+  if (both) return both;
+  both = allowed.map((a, id) => a & starts[id]);
+  if (!both.includes(1)) both = allowed;
+  else partialClassSets.add(both);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(allowed, both);
+  return both;
 }

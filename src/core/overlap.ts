@@ -16,6 +16,7 @@
  * hole's to say, and re-spelling it in the hole would cost a token an exact-length hole does not
  * have (measured: on held-out spans cut at token boundaries, moving word ends lost cases).
  */
+import { startsWith } from './arrays';
 import type { Segment } from './types';
 import type { TokenizerPort } from './span';
 
@@ -27,11 +28,6 @@ const MOVABLE = /^[^\p{L}\p{N}\r\n]+$/u;
 const TAIL = 64;
 /** What a hole most often starts with: a word. */
 const PROBE = 'x';
-
-function startsWith(ids: readonly number[], prefix: readonly number[]): boolean {
-  if (prefix.length > ids.length) return false;
-  return prefix.every((id, i) => ids[i] === id);
-}
 
 /**
  * Splits `text` into what keeps its tokens when a word follows (`kept`) and the tail that does not
