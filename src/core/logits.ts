@@ -304,10 +304,10 @@ export class LogitsProcessor {
   ): { token: number; prob: number } {
     // Without a draw rule, or with one that splits the whole-character class, the allowed set is
     // not one the head's classes were built for.
-    if (!allowed || partialClassSets.has(allowed)) throw new FullRowsNeeded();
+    if (!allowed || partialClassSets.has(allowed)) throw new FullRowsNeeded(false);
     this.topKForm ??= new TopKProcessor({ temperature: this.temperature, topK: this.topK, topP: this.topP });
     const hit = ask(this.topKForm, rows, offset / this.vocab, allowed);
-    if (!hit) throw new FullRowsNeeded();
+    if (!hit) throw new FullRowsNeeded(true);
     return hit;
   }
 

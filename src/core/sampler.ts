@@ -205,7 +205,8 @@ class Canvas {
   /**
    * The model's logits at `at` (default: every masked position) handed to `use`, the step's own
    * arithmetic. Top-k logits that do not determine a draw (FullRowsNeeded) are asked for again as
-   * full rows, and the next calls ask the head for twice as many tokens.
+   * full rows, and, where more tokens would have served the row, the next calls ask the head for
+   * twice as many.
    */
   async withLogits<T>(t: number, at: Int32Array | undefined, use: (logits: ModelLogits) => T): Promise<T> {
     const logits = await this.logitsFor(t, at, false);
@@ -214,7 +215,7 @@ class Canvas {
     } catch (err) {
       if (!(err instanceof FullRowsNeeded)) throw err;
       this.fullRowRetries++;
-      this.headK = Math.min(MAX_HEAD_K, 2 * (this.headK ?? DEFAULT_HEAD_K));
+      if (err.widerHeadHelps) this.headK = Math.min(MAX_HEAD_K, 2 * (this.headK ?? DEFAULT_HEAD_K));
       const full = await this.logitsFor(t, at, true);
       return this.timed(() => use(full));
     }

@@ -40,7 +40,8 @@ export type ModelLogits = Float32Array | TopKRows;
 
 /** Thrown by a step that met a row the top-k form cannot serve exactly; the sampler retries with full rows. */
 export class FullRowsNeeded extends Error {
-  constructor() {
+  /** Whether a head asked for more tokens could have served the row (false: no k would, e.g. a partial class set). */
+  constructor(readonly widerHeadHelps: boolean) {
     super('this step needs the full logits');
   }
 }
@@ -51,7 +52,7 @@ export class FullRowsNeeded extends Error {
  */
 export const partialClassSets = new WeakSet<Uint8Array>();
 
-/** The top-k form asks for more than this many tokens at most (k doubles after a step needed full rows). */
+/** The top-k form asks for more than this many tokens at most (k doubles after a step that more tokens would have served). */
 export const MAX_HEAD_K = 1024;
 export const DEFAULT_HEAD_K = 64;
 

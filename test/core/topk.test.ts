@@ -112,12 +112,14 @@ class ToyModel implements Denoiser {
   readonly maskId = MASK;
   readonly usesTime = false;
   calls = 0;
+  /** The k of every top-k call. */
+  readonly ks: number[] = [];
   forwardTopK?: Denoiser['forwardTopK'];
   constructor(
     private readonly sharpness: number,
     withHead: boolean,
   ) {
-    if (withHead) this.forwardTopK = async (ids, batch, length, positions, k, temperature) => topKRowsOf(await this.forwardAt(ids, batch, length, positions), batch * positions.length, VOCAB, k, temperature, rules);
+    if (withHead) this.forwardTopK = async (ids, batch, length, positions, k, temperature) => (this.ks.push(k), topKRowsOf(await this.forwardAt(ids, batch, length, positions), batch * positions.length, VOCAB, k, temperature, rules));
   }
   async forward(ids: Int32Array, batch: number, length: number): Promise<Float32Array> {
     return this.forwardAt(ids, batch, length, Int32Array.from({ length }, (_, l) => l));
@@ -153,16 +155,19 @@ for (const [options, overlap] of RUNS.flatMap((o) => [[o, undefined], [o, 'a']] 
     const editable = Uint8Array.from(ids, (id) => (id === MASK ? 1 : 0));
     const constraint = new DrawConstraint(rules, [{ start: 2, length: 8, ...(overlap ? { overlap } : {}) }], length, MASK);
     let retries = 0;
+    const ks = new Set<number>();
     for (const sharpness of [1, 4]) {
       for (let seed = 1; seed <= 3; seed++) {
         const run = async (withHead: boolean) => {
-          const gen = sample(new ToyModel(sharpness, withHead), { ids, editable, batch: 3, constraint }, { strategy: 'mdlm', steps: 10, ...options } as SamplerOptions, createRng(seed));
+          const model = new ToyModel(sharpness, withHead);
+          const gen = sample(model, { ids, editable, batch: 3, constraint }, { strategy: 'mdlm', steps: 10, ...options } as SamplerOptions, createRng(seed));
           const frames: string[] = [];
           let step = await gen.next();
           while (!step.done) {
             frames.push(`${step.value.ids.join(',')}|${Array.from(step.value.confidence, (c) => c.toFixed(6)).join(',')}`);
             step = await gen.next();
           }
+          model.ks.forEach((k) => ks.add(k));
           return { frames, retries: step.value.fullRowRetries };
         };
         const withHead = await run(true);
@@ -172,5 +177,10 @@ for (const [options, overlap] of RUNS.flatMap((o) => [[o, undefined], [o, 'a']] 
     }
     // Flat rows need full rows now and then (the nucleus reaches past k); decoders only at an overlap.
     if (options.strategy === 'topk-confidence' && !overlap) assert.equal(retries, 0);
+    // An overlap's retries are not the head's k falling short: a decoder keeps asking for the same k.
+    if (options.strategy === 'topk-confidence' && overlap) {
+      assert.ok(retries > 0);
+      assert.equal(ks.size, 1, `k asked for: ${[...ks]}`);
+    }
   });
 }
