@@ -37,12 +37,16 @@ export function lengthCandidates(maxTokens: number): number[] {
   return out;
 }
 
-/** The largest drawable logit at one position and the log of the softmax's sum relative to it (the mask excluded). */
-function softmaxNormalizer(logits: Float32Array, offset: number, drawable: number, maskId: number): { max: number; logSum: number } {
+/**
+ * The largest drawable logit at one position and the log of the softmax's sum relative to it (the
+ * mask excluded; only tokens in `allowed` when given).
+ */
+function softmaxNormalizer(logits: Float32Array, offset: number, drawable: number, maskId: number, allowed?: Uint8Array): { max: number; logSum: number } {
+  const counts = (v: number) => v !== maskId && (!allowed || allowed[v] === 1);
   let max = -Infinity;
-  for (let v = 0; v < drawable; v++) if (v !== maskId && logits[offset + v] > max) max = logits[offset + v];
+  for (let v = 0; v < drawable; v++) if (counts(v) && logits[offset + v] > max) max = logits[offset + v];
   let sum = 0;
-  for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(logits[offset + v] - max);
+  for (let v = 0; v < drawable; v++) if (counts(v)) sum += Math.exp(logits[offset + v] - max);
   return { max, logSum: Math.log(sum) };
 }
 
@@ -55,9 +59,13 @@ export function logProbability(logits: Float32Array, offset: number, drawable: n
   return logits[offset + token] - max - logSum;
 }
 
-/** Log-probability of the most likely token at one position (the mask excluded): the model's confidence there. */
-export function topLogProbability(logits: Float32Array, offset: number, drawable: number, maskId: number): number {
-  return -softmaxNormalizer(logits, offset, drawable, maskId).logSum;
+/**
+ * Log-probability of the most likely token at one position (the mask excluded): the model's
+ * confidence there. With `allowed` (what a draw rule lets the position take), of the distribution
+ * the sampler draws from: the softmax over those tokens alone.
+ */
+export function topLogProbability(logits: Float32Array, offset: number, drawable: number, maskId: number, allowed?: Uint8Array): number {
+  return -softmaxNormalizer(logits, offset, drawable, maskId, allowed).logSum;
 }
 
 /**

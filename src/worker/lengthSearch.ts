@@ -6,6 +6,7 @@
  */
 import { CancelledError } from '../core/errors';
 import { lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
+import type { DrawRules } from '../core/drawRules';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
@@ -23,10 +24,10 @@ export interface LengthSearchRun {
   forwardMs: number;
 }
 
-/** `segments` with hole `h` at `length` tokens, exact. */
+/** `segments` with hole `h` at `length` tokens, exact (its overlap kept). */
 function withHoleLength(segments: readonly Segment[], h: number, length: number): Segment[] {
   let index = -1;
-  return segments.map((s) => (s.kind === 'hole' && ++index === h ? { kind: 'hole', length } : s));
+  return segments.map((s) => (s.kind === 'hole' && ++index === h ? { kind: 'hole', length, ...(s.overlap !== undefined ? { overlap: s.overlap } : {}) } : s));
 }
 
 /** Context tokens on each side of a hole masked with it and scored (see scoreSameLength; 1 scored best of 1-4, bench/RESULTS.md). */
@@ -73,7 +74,7 @@ export const HOLE_CONFIDENCE_WEIGHT = 1;
  * HOLE_CONFIDENCE_WEIGHT: where the model will fill the hole right, it is sure of it at the right
  * length.
  */
-async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number): Promise<number[]> {
+async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number, rules: DrawRules | undefined): Promise<number[]> {
   const length = plans[0].ids.length;
   const batch = plans.length;
   const ids = new Int32Array(batch * length);
@@ -101,9 +102,11 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number)
   return plans.map((p, b) => {
     let probe = 0;
     for (const l of probes[b]) probe += logProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, p.ids[l]);
-    const { start, length: n } = holes[b];
+    const { start, length: n, overlap } = holes[b];
+    // A hole with an overlap draws its first token among those that begin with it (DrawConstraint).
+    const first = overlap !== undefined ? rules?.startingWith(overlap)?.allowed : undefined;
     let hole = 0;
-    for (let l = start; l < start + n; l++) hole += topLogProbability(logits, offsetOf(b, l), drawable, denoiser.maskId);
+    for (let l = start; l < start + n; l++) hole += topLogProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, l === start ? first : undefined);
     return probe / probes[b].length + (HOLE_CONFIDENCE_WEIGHT * hole) / n;
   });
 }
@@ -124,15 +127,16 @@ function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denois
 
 /**
  * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound). `plan` lays segments out
- * exactly as the run will (window, sequence specials). A scoring call's logits stay within
- * `logitsLimit` bytes, the batch-memory limit of sampling.
+ * exactly as the run will (window, sequence specials); `rules` are the model's draw rules, for what a
+ * hole with an overlap may begin with. A scoring call's logits stay within `logitsLimit` bytes, the
+ * batch-memory limit of sampling.
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],
   plan: (segments: Segment[], window?: number) => SpanPlan,
   denoiser: Denoiser,
   isCancelled: () => boolean,
-  logitsLimit = MAX_LOGITS_BYTES,
+  { rules, logitsLimit = MAX_LOGITS_BYTES }: { rules?: DrawRules; logitsLimit?: number } = {},
 ): Promise<LengthSearchRun> {
   let current = segments.map((s) => (s.kind === 'hole' && s.upTo ? { ...s } : s));
   const choices: HoleLengthChoice[] = [];
@@ -156,7 +160,7 @@ export async function searchHoleLengths(
       for (const group of [...bySize.values()].flatMap((g) => callsWithinMemory(g, plans, h, denoiser, logitsLimit))) {
         if (isCancelled()) throw new CancelledError();
         const t0 = performance.now();
-        const got = await scoreSameLength(denoiser, group.map((k) => plans[k]), h);
+        const got = await scoreSameLength(denoiser, group.map((k) => plans[k]), h, rules);
         forwardMs += performance.now() - t0;
         forwardCalls++;
         group.forEach((k, i) => (scores[k] = got[i]));

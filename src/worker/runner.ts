@@ -4,7 +4,7 @@
  * exactly what the last frame showed.
  */
 import { requestSegments } from './chat';
-import { createRng, DrawConstraint, moveOverlaps, planSpans, sample, type Denoiser, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
+import { createRng, DrawConstraint, moveOverlaps, planSpans, sample, type Denoiser, type DrawRules, type Frame, type Rng, type SampleResult, type Segment, type SpanPlan } from '../core';
 import { InfillError } from '../protocol/errors';
 import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
@@ -120,11 +120,11 @@ interface SizedHoles {
  * Gives each `upTo` hole its length by a length search first, unless the request samples at the
  * bound or the model sizes holes itself (expand/delete: `resizes`).
  */
-async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denoiser, request: InfillRequest, control: RunControl, resizes: boolean): Promise<SizedHoles> {
+async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denoiser, rules: DrawRules, request: InfillRequest, control: RunControl, resizes: boolean): Promise<SizedHoles> {
   if (request.holeLength === 'bound' || resizes || !segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) return { segments, lengthSearchMs: 0 };
   const started = performance.now();
   planFor(segments); // a request too long for the window fails here, before any model call
-  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled());
+  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled(), { rules });
   return { segments: search.segments, search, lengthSearchMs: performance.now() - started };
 }
 
@@ -154,7 +154,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const segments = resizes ? laid : moveOverlaps(laid, encoder);
   const initialHoleIds = segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? encoder.encode(s.initial) : undefined));
   const { window, reserved, planFor } = makePlanner(model, initialHoleIds, encoder);
-  const sized = await sizeHoles(boundsCappedAt(segments, window), planFor, denoiser, request, control, resizes);
+  const sized = await sizeHoles(boundsCappedAt(segments, window), planFor, denoiser, model.drawRules, request, control, resizes);
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
   const gathers = model.denoiser.forwardAt !== undefined;

@@ -26,6 +26,9 @@ test("topLogProbability: the likeliest drawable token's log-probability, the mas
   assert.ok(Math.abs(topLogProbability(logits, 0, 3, 2) - Math.log(0.75)) < 1e-6);
   const flat = Float32Array.from([9, 0, 0, 0, 0]);
   assert.ok(Math.abs(topLogProbability(flat, 1, 4, 9) - Math.log(0.25)) < 1e-6, 'reads at the offset');
+  // Over an allowed set (what a draw rule lets the position take): the softmax over it alone.
+  const spread = Float32Array.from([Math.log(6), Math.log(1), Math.log(3), 0]);
+  assert.ok(Math.abs(topLogProbability(spread, 0, 4, 3, Uint8Array.from([0, 1, 1, 0])) - Math.log(0.75)) < 1e-6);
 });
 
 test('the search scores batches shortest first and stops at the first batch that does not improve', async () => {

@@ -2,7 +2,7 @@
 // (issue 19: the search may cost at most as much again as the infill), with the real embedded model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePlaceholders, planSpans, type Denoiser } from '../../src/core';
+import { moveOverlaps, parsePlaceholders, planSpans, type Denoiser } from '../../src/core';
 import { LoadedModel } from '../../src/worker/model';
 import { SCORING_CONTEXT, searchHoleLengths } from '../../src/worker/lengthSearch';
 import { MemoTokenizer } from '../../src/worker/memoTokenizer';
@@ -68,7 +68,7 @@ test("scoring calls stay within the batch-memory limit: each call's logits fit i
     // Two candidates of the longest bound (8 hole rows and a probe each side) fit; four do not.
     const limit = 2 * (8 + 2) * logitRowBytes(model.denoiser.vocabSize);
     bytes.length = 0;
-    const split = await searchHoleLengths(segments, plan, recording, () => false, limit);
+    const split = await searchHoleLengths(segments, plan, recording, () => false, { logitsLimit: limit });
     assert.ok(bytes.every((n) => n <= limit), `calls of ${bytes.join(', ')} bytes, limit ${limit}`);
     assert.ok(bytes.length > calls, `${bytes.length} calls with the limit, ${calls} without`);
     assert.equal(split.choices[0].chosen, whole.choices[0].chosen);
@@ -109,6 +109,52 @@ test("a candidate's score adds the hole's own confidence: with the probes alike 
       planSpans(segments, model.tokenizer, maskId, Math.min(window ?? Infinity, model.info.maxLength));
     const run = await searchHoleLengths(parsePlaceholders('def add(a, b):\n    return [MASK:..16]\n\nprint(add(1, 2))\n'), plan, scripted, () => false);
     assert.equal(run.choices[0].chosen, sure, `scores ${JSON.stringify(run.choices[0].tried)}`);
+  } finally {
+    await model.dispose();
+  }
+});
+
+test("a hole with an overlap is scored as it will be drawn: its first position's confidence among the tokens that begin with the overlap", async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    const { maskId } = model.info;
+    const vocab = model.denoiser.vocabSize;
+    const [spaced] = model.tokenizer.encode(' return');
+    const [bare] = model.tokenizer.encode('return');
+    // Logits written by hand: a 3-token hole is surest of `return` at every position, a 5-token
+    // hole a little less sure of ` return`; other lengths and the probes are alike. The hole takes
+    // in the indentation's last blank, so its first token must begin with one: `return` cannot be
+    // drawn there, and 5 is the length the model can fill surely.
+    const scripted: Denoiser = {
+      vocabSize: vocab,
+      maskId,
+      usesTime: false,
+      forward: () => Promise.reject(new Error('the search gathers its positions')),
+      forwardAt: async (ids, batch, length, positions) => {
+        const out = new Float32Array(batch * positions.length * vocab);
+        for (let b = 0; b < batch; b++) {
+          const row = ids.subarray(b * length, (b + 1) * length);
+          const masked = row.reduce<number[]>((at, id, l) => (id === maskId ? [...at, l] : at), []);
+          const [probeLeft, probeRight] = [masked[0], masked[masked.length - 1]];
+          const holeLength = masked.length - 2;
+          positions.forEach((l, i) => {
+            const at = (b * positions.length + i) * vocab;
+            if (l === probeLeft || l === probeRight) out[at + 5] = 6;
+            else if (holeLength === 3) out[at + bare] = 12;
+            else if (holeLength === 5) out[at + spaced] = 11;
+            else out[at + 5] = 2;
+          });
+        }
+        return out;
+      },
+    };
+    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
+      planSpans(segments, model.tokenizer, maskId, Math.min(window ?? Infinity, model.info.maxLength));
+    const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    [MASK:..16]\n'), model.tokenizer);
+    assert.deepEqual(segments.filter((s) => s.kind === 'hole').map((s) => s.kind === 'hole' && s.overlap), [' ']);
+    const run = await searchHoleLengths(segments, plan, scripted, () => false, { rules: model.drawRules });
+    assert.equal(run.choices[0].chosen, 5, `scores ${JSON.stringify(run.choices[0].tried)}`);
+    assert.deepEqual(run.segments.filter((s) => s.kind === 'hole'), [{ kind: 'hole', length: 5, overlap: ' ' }], 'the sized hole keeps its overlap');
   } finally {
     await model.dispose();
   }

@@ -267,17 +267,21 @@ test('special tokens are never drawn into text: not <|endoftext|> when the folde
   }
 });
 
-test('a hole after an indentation takes in its last blank: the model writes a statement, not a second indentation (32 samples)', async () => {
-  await client.load(load);
-  // The tokenizer spells `    return` as `   ` + ` return`: before the hole's first token had to
-  // begin with a blank of its own (src/core/overlap.ts), all 32 samples of this seed began with
-  // one (` return b`, ` * Re use`: five blanks in the document) and none with a letter.
-  const sampler = { strategy: 'remdm-cap' as const, steps: 16, topP: 0.9 };
-  const done = await client.infill(request('def add(a, b):\n    [MASK:3]\n', { seed: 1, samples: 32, sampler })).result;
-  const texts = done.samples.map((s) => s.holes[0]);
-  assert.deepEqual(texts.filter((t) => /^\s/.test(t)), [], 'no sample repeats the blank the document already has');
-  assert.ok(texts.filter((t) => /^[A-Za-z_]/.test(t)).length >= 24, JSON.stringify(texts));
-});
+// `[MASK:..8]`: the length search planned each candidate without the overlap and sized the hole
+// without it, so the blank came back as the hole's first character and its first token was free.
+for (const hole of ['[MASK:3]', '[MASK:..8]']) {
+  test(`a hole after an indentation takes in its last blank: the model writes a statement, not a second indentation (${hole}, 32 samples)`, async () => {
+    await client.load(load);
+    // The tokenizer spells `    return` as `   ` + ` return`: before the hole's first token had to
+    // begin with a blank of its own (src/core/overlap.ts), all 32 samples of this seed began with
+    // one (` return b`, ` * Re use`: five blanks in the document) and none with a letter.
+    const sampler = { strategy: 'remdm-cap' as const, steps: 16, topP: 0.9 };
+    const done = await client.infill(request(`def add(a, b):\n    ${hole}\n`, { seed: 1, samples: 32, sampler })).result;
+    const texts = done.samples.map((s) => s.holes[0]);
+    assert.deepEqual(texts.filter((t) => /^\s/.test(t)), [], 'no sample repeats the blank the document already has');
+    assert.ok(texts.filter((t) => /^[A-Za-z_]/.test(t)).length >= 24, JSON.stringify(texts));
+  });
+}
 
 test('refine after an indentation: the hole starts from its last blank and the selected text, and no sample writes a second indentation (16 samples)', async () => {
   await client.load(load);
