@@ -14,7 +14,9 @@
 #                      STAGE2_STEPS=2500, then stage 3: the same from stage 2's weights, lr 3e-4
 #                      down to 1.5e-5 over STAGE3_STEPS=4000 (0 skips it), then stage 4: stage 3's
 #                      weights grown to 6 blocks, the same again over STAGE4_STEPS=4000 (0 skips
-#                      it; the shipped model has all three). STAGE2=mix (no stage 3 or 4): two more blocks, the
+#                      it), then stage 5: the same 6 blocks at lr 2e-4 down to 1e-5 over
+#                      STAGE5_STEPS=2000 (0 skips it; the shipped model has all four). STAGE2=mix
+#                      (no stage 3, 4 or 5): two more blocks, the
 #                      objective mix (MDLM, spans, end-token-padded holes) on the broader corpus,
 #                      STAGE2_STEPS=4000, PRESET2=small6 (gpu: the GPU configuration, see README.md)
 #   PACK=1             only build the data and write runs/tokens.tar.gz (to carry to a GPU machine)
@@ -27,8 +29,9 @@ PY=/usr/bin/python3
 SEED="${SEED:-0}" THREADS="${THREADS:-2}"
 STAGE1_STEPS="${STAGE1_STEPS:-8000}" STAGE2="${STAGE2:-continue}" PRESET2="${PRESET2:-small6}"
 case "$STAGE2" in
-  continue) STAGE2_STEPS="${STAGE2_STEPS:-2500}" STAGE3_STEPS="${STAGE3_STEPS:-4000}" STAGE4_STEPS="${STAGE4_STEPS:-4000}" ;;
-  mix) STAGE2_STEPS="${STAGE2_STEPS:-4000}" STAGE3_STEPS=0 STAGE4_STEPS=0 ;;
+  continue) STAGE2_STEPS="${STAGE2_STEPS:-2500}" STAGE3_STEPS="${STAGE3_STEPS:-4000}" STAGE4_STEPS="${STAGE4_STEPS:-4000}"
+            STAGE5_STEPS="${STAGE5_STEPS:-2000}" ;;
+  mix) STAGE2_STEPS="${STAGE2_STEPS:-4000}" STAGE3_STEPS=0 STAGE4_STEPS=0 STAGE5_STEPS=0 ;;
   *) echo "train.sh: STAGE2 must be continue or mix, got $STAGE2" >&2; exit 2 ;;
 esac
 cd "$HERE"
@@ -81,22 +84,26 @@ else
     --seed "$SEED" --threads "$THREADS"
 fi
 
-# 3b. Stages 3 and 4 (continue only): the MDLM objective on stage 1's data again, from the previous
+# 3b. Stages 3-5 (continue only): the MDLM objective on stage 1's data again, from the previous
 #     stage's export at a lower peak (held-out accuracy was still rising at the end of each stage).
 #     Stage 4 has two more blocks, grown as identities so training starts where stage 3 ended
-#     (held-out accuracy rose another 1.1-3.4 points). Arguments: stage, preset, warm-up, steps.
+#     (held-out accuracy rose another 1.1-3.4 points; stage 5 another 0.4-0.8).
+#     Arguments: stage, preset, warm-up, steps, peak lr.
 next_stage() {
   local prev="runs/stage$(($1 - 1))"
   [ -f "$prev-model/onnx/model.onnx" ] || $PY export.py "$prev/checkpoint.pt" "$prev-model" --no-parity
   $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out "runs/stage$1" --preset "$2" \
-    --init-from "$prev-model" --objectives mdlm=1 --lr 3e-4 --warmup "$3" --total-steps "$4" \
+    --init-from "$prev-model" --objectives mdlm=1 --lr "$5" --warmup "$3" --total-steps "$4" \
     --seed "$((SEED + $1))" --threads "$THREADS"
   LAST="runs/stage$1"
 }
 LAST=runs/stage2
 if [ "$STAGE3_STEPS" -gt 0 ]; then
-  next_stage 3 small 100 "$STAGE3_STEPS"
-  if [ "$STAGE4_STEPS" -gt 0 ]; then next_stage 4 small6 200 "$STAGE4_STEPS"; fi
+  next_stage 3 small 100 "$STAGE3_STEPS" 3e-4
+  if [ "$STAGE4_STEPS" -gt 0 ]; then
+    next_stage 4 small6 200 "$STAGE4_STEPS" 3e-4
+    if [ "$STAGE5_STEPS" -gt 0 ]; then next_stage 5 small6 100 "$STAGE5_STEPS" 2e-4; fi
+  fi
 fi
 
 # 4. Export (fp32 + int8, parity against PyTorch inside), the logits-at-positions head, metrics, card.
