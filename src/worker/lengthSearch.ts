@@ -99,12 +99,13 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number,
     logits = await denoiser.forward(ids, batch, length, times);
     offsetOf = (b, l) => (b * length + l) * vocab;
   }
+  // A hole with an overlap (the same in every candidate) draws its first token among those that begin with it (DrawConstraint).
+  const overlap = holes[0].overlap;
+  const first = overlap !== undefined ? rules?.startingWith(overlap)?.allowed : undefined;
   return plans.map((p, b) => {
     let probe = 0;
     for (const l of probes[b]) probe += logProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, p.ids[l]);
-    const { start, length: n, overlap } = holes[b];
-    // A hole with an overlap draws its first token among those that begin with it (DrawConstraint).
-    const first = overlap !== undefined ? rules?.startingWith(overlap)?.allowed : undefined;
+    const { start, length: n } = holes[b];
     let hole = 0;
     for (let l = start; l < start + n; l++) hole += topLogProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, l === start ? first : undefined);
     return probe / probes[b].length + (HOLE_CONFIDENCE_WEIGHT * hole) / n;

@@ -2,7 +2,7 @@
 // (issue 19: the search may cost at most as much again as the infill), with the real embedded model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { moveOverlaps, parsePlaceholders, planSpans, type Denoiser } from '../../src/core';
+import { moveOverlaps, parsePlaceholders, planSpans, type Denoiser, type Segment } from '../../src/core';
 import { LoadedModel } from '../../src/worker/model';
 import { SCORING_CONTEXT, searchHoleLengths } from '../../src/worker/lengthSearch';
 import { MemoTokenizer } from '../../src/worker/memoTokenizer';
@@ -28,15 +28,43 @@ function recordingDenoiser(real: Denoiser, record: (length: number, logits: Floa
   };
 }
 
+/** Lays segments out with the model's tokenizer, in `window` tokens at most (the model's by default). */
+function plannerOf(model: LoadedModel) {
+  return (segments: Segment[], window?: number) => planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
+}
+
+/**
+ * A model whose logits are written by hand: `writerFor(row)` gives, for that row of ids, what to
+ * write into each gathered position's logits (all 0 before).
+ */
+function scriptedDenoiser(model: LoadedModel, writerFor: (row: Int32Array) => (l: number, logits: Float32Array) => void): Denoiser {
+  const vocab = model.denoiser.vocabSize;
+  return {
+    vocabSize: vocab,
+    maskId: model.info.maskId,
+    usesTime: false,
+    forward: () => Promise.reject(new Error('the search gathers its positions')),
+    forwardAt: async (ids, batch, length, positions) => {
+      const out = new Float32Array(batch * positions.length * vocab);
+      for (let b = 0; b < batch; b++) {
+        const write = writerFor(ids.subarray(b * length, (b + 1) * length));
+        positions.forEach((l, i) => write(l, out.subarray((b * positions.length + i) * vocab, (b * positions.length + i + 1) * vocab)));
+      }
+      return out;
+    },
+  };
+}
+
 test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens a side, one call per batch', async () => {
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const lengths: number[] = [];
     const recording = recordingDenoiser(model.denoiser, (length) => lengths.push(length));
     const windows: (number | undefined)[] = [];
-    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) => {
+    const planned = plannerOf(model);
+    const plan = (segments: Segment[], window?: number) => {
       windows.push(window);
-      return planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
+      return planned(segments, window);
     };
     const text = `${'total = total + values[i] * weights[i]\n'.repeat(80)}def add(a, b):\n    return [MASK:..12]\n\n${'print(add(1, 2))\n'.repeat(80)}`;
     const segments = parsePlaceholders(text);
@@ -59,8 +87,7 @@ test("scoring calls stay within the batch-memory limit: each call's logits fit i
       ...recordingDenoiser(model.denoiser, (_, logits) => bytes.push(logits.byteLength)),
       forward: () => Promise.reject(new Error('the search gathers its positions')),
     };
-    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
-      planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
+    const plan = plannerOf(model);
     // A document that fills the window: every candidate has the same total length, so a batch is one call.
     const segments = parsePlaceholders(`${'total = total + values[i] * weights[i]\n'.repeat(80)}def add(a, b):\n    return [MASK:..8]\n\n${'print(add(1, 2))\n'.repeat(80)}`);
     const whole = await searchHoleLengths(segments, plan, recording, () => false);
@@ -82,31 +109,17 @@ test("a candidate's score adds the hole's own confidence: with the probes alike 
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const { maskId } = model.info;
-    const vocab = model.denoiser.vocabSize;
     const sure = 3;
     // Logits written by hand: the probes score alike at every length, and the hole's positions
     // are sure of their token only when the row has a 3-token hole.
-    const scripted: Denoiser = {
-      vocabSize: vocab,
-      maskId,
-      usesTime: false,
-      forward: () => Promise.reject(new Error('the search gathers its positions')),
-      forwardAt: async (ids, batch, length, positions) => {
-        const out = new Float32Array(batch * positions.length * vocab);
-        for (let b = 0; b < batch; b++) {
-          const row = ids.subarray(b * length, (b + 1) * length);
-          const holeLength = row.filter((id) => id === maskId).length - 2; // less the two probes
-          positions.forEach((l, i) => {
-            const at = (b * positions.length + i) * vocab;
-            const isHole = row[l] === maskId && row[l - 1] === maskId && row[l + 1] === maskId;
-            out[at + (row[l] === maskId ? 5 : row[l])] = isHole ? (holeLength === sure ? 12 : 2) : 6;
-          });
-        }
-        return out;
-      },
-    };
-    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
-      planSpans(segments, model.tokenizer, maskId, Math.min(window ?? Infinity, model.info.maxLength));
+    const scripted = scriptedDenoiser(model, (row) => {
+      const holeLength = row.filter((id) => id === maskId).length - 2; // less the two probes
+      return (l, logits) => {
+        const isHole = row[l] === maskId && row[l - 1] === maskId && row[l + 1] === maskId;
+        logits[row[l] === maskId ? 5 : row[l]] = isHole ? (holeLength === sure ? 12 : 2) : 6;
+      };
+    });
+    const plan = plannerOf(model);
     const run = await searchHoleLengths(parsePlaceholders('def add(a, b):\n    return [MASK:..16]\n\nprint(add(1, 2))\n'), plan, scripted, () => false);
     assert.equal(run.choices[0].chosen, sure, `scores ${JSON.stringify(run.choices[0].tried)}`);
   } finally {
@@ -118,38 +131,24 @@ test("a hole with an overlap is scored as it will be drawn: its first position's
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const { maskId } = model.info;
-    const vocab = model.denoiser.vocabSize;
     const [spaced] = model.tokenizer.encode(' return');
     const [bare] = model.tokenizer.encode('return');
     // Logits written by hand: a 3-token hole is surest of `return` at every position, a 5-token
     // hole a little less sure of ` return`; other lengths and the probes are alike. The hole takes
     // in the indentation's last blank, so its first token must begin with one: `return` cannot be
     // drawn there, and 5 is the length the model can fill surely.
-    const scripted: Denoiser = {
-      vocabSize: vocab,
-      maskId,
-      usesTime: false,
-      forward: () => Promise.reject(new Error('the search gathers its positions')),
-      forwardAt: async (ids, batch, length, positions) => {
-        const out = new Float32Array(batch * positions.length * vocab);
-        for (let b = 0; b < batch; b++) {
-          const row = ids.subarray(b * length, (b + 1) * length);
-          const masked = row.reduce<number[]>((at, id, l) => (id === maskId ? [...at, l] : at), []);
-          const [probeLeft, probeRight] = [masked[0], masked[masked.length - 1]];
-          const holeLength = masked.length - 2;
-          positions.forEach((l, i) => {
-            const at = (b * positions.length + i) * vocab;
-            if (l === probeLeft || l === probeRight) out[at + 5] = 6;
-            else if (holeLength === 3) out[at + bare] = 12;
-            else if (holeLength === 5) out[at + spaced] = 11;
-            else out[at + 5] = 2;
-          });
-        }
-        return out;
-      },
-    };
-    const plan = (segments: ReturnType<typeof parsePlaceholders>, window?: number) =>
-      planSpans(segments, model.tokenizer, maskId, Math.min(window ?? Infinity, model.info.maxLength));
+    const scripted = scriptedDenoiser(model, (row) => {
+      const masked = row.reduce<number[]>((at, id, l) => (id === maskId ? [...at, l] : at), []);
+      const [probeLeft, probeRight] = [masked[0], masked[masked.length - 1]];
+      const holeLength = masked.length - 2;
+      return (l, logits) => {
+        if (l === probeLeft || l === probeRight) logits[5] = 6;
+        else if (holeLength === 3) logits[bare] = 12;
+        else if (holeLength === 5) logits[spaced] = 11;
+        else logits[5] = 2;
+      };
+    });
+    const plan = plannerOf(model);
     const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    [MASK:..16]\n'), model.tokenizer);
     assert.deepEqual(segments.filter((s) => s.kind === 'hole').map((s) => s.kind === 'hole' && s.overlap), [' ']);
     const run = await searchHoleLengths(segments, plan, scripted, () => false, { rules: model.drawRules });
