@@ -17,7 +17,7 @@
  * token boundary (the set is cut at token boundaries, so ` value` after `max,`). The token count is
  * the same: the blank was part of the word's token.
  * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
- * tried and chosen), for reading where a length search went wrong.
+ * tried, drafted and chosen), for reading where a length search went wrong.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -100,7 +100,7 @@ async function main() {
           const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples: 1, maxFramesPerSecond: 1, holeLength }).result;
           const right = done.samples[0].holes[0] === c.answer;
           if (right) exact++;
-          if (perCaseFile) perCase.push(JSON.stringify({ config: spec, domain, case: i, length: c.length, exact: right, chosen: done.lengths?.[0]?.chosen, tried: done.lengths?.[0]?.tried }));
+          if (perCaseFile) perCase.push(JSON.stringify({ config: spec, domain, case: i, length: c.length, exact: right, chosen: done.lengths?.[0]?.chosen, tried: done.lengths?.[0]?.tried, drafted: done.lengths?.[0]?.drafted }));
           chosen += done.lengths?.[0]?.chosen ?? tokens;
           totalMs += done.timings.totalMs;
           searchMs += done.timings.lengthSearchMs ?? 0;

@@ -17,6 +17,8 @@ export interface LengthSearchResult {
   chosen: number;
   /** Every length scored, in the order tried. */
   tried: LengthTrial[];
+  /** The lengths drafted (sampled and scored again, see draftShortlist), best first score first; absent: none. */
+  drafted?: LengthTrial[];
 }
 
 /** Every length up to this is a candidate; past it they grow by LENGTH_GROWTH. */
@@ -95,4 +97,22 @@ export async function searchLength(
     if (!improved) break;
   }
   return { chosen: best!.length, tried };
+}
+
+/** At most this many lengths are drafted: 3 found 84% of the true lengths a sample can hit, 2 found 78% (bench/RESULTS.md). */
+export const DRAFT_COUNT = 3;
+/**
+ * Only lengths whose first score is within this of the best are drafted: a clear winner needs no
+ * draft, which keeps the search within twice an infill's time (bench/RESULTS.md).
+ */
+export const DRAFT_MARGIN = 0.5;
+
+/**
+ * The lengths worth a draft, best first: the DRAFT_COUNT best-scored within DRAFT_MARGIN of the best.
+ * Empty when only one qualifies (the first score decides).
+ */
+export function draftShortlist(tried: readonly LengthTrial[], count = DRAFT_COUNT, margin = DRAFT_MARGIN): number[] {
+  const ranked = [...tried].sort((a, b) => b.score - a.score || a.length - b.length);
+  const close = ranked.slice(0, count).filter((t) => t.score >= ranked[0].score - margin);
+  return close.length > 1 ? close.map((t) => t.length) : [];
 }

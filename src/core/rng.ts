@@ -58,3 +58,11 @@ function rotl(x: number, k: number): number {
 export function createRng(seed: number): Rng {
   return new Xoshiro128(seed);
 }
+
+/**
+ * The seed of stream `stream` (a small whole number) of `seed`: streams of one seed are independent
+ * of each other and of `createRng(seed)` itself, e.g. one per length a search drafts.
+ */
+export function streamSeed(seed: number, stream: number): number {
+  return new Xoshiro128(seed).nextUint32() * 0x10000 + stream + 1;
+}

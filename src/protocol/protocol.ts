@@ -46,6 +46,8 @@ export interface HoleLengthReport {
   hole: number;
   chosen: number;
   tried: { length: number; score: number }[];
+  /** When a few first scores were close: those lengths sampled once each, scored by how well the sample fits. */
+  drafted?: { length: number; score: number }[];
 }
 
 /** Sent by the host: load (or replace) the model. Answered by `ready` or `error`. */

@@ -2,14 +2,17 @@
  * Runs core's length search on the loaded model: each `upTo` hole gets a length before sampling.
  * The candidates of one batch are planned as ordinary requests (the hole at that length, the context
  * cropped to SCORING_CONTEXT tokens a side) and scored in one model call at the first step.
- * Plans of different total lengths (short documents) go in separate calls.
+ * Plans of different total lengths (short documents) go in separate calls. Close scores are
+ * settled by drafts (lengthDrafts.ts).
  */
 import { CancelledError } from '../core/errors';
-import { lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
+import { draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
 import type { DrawRules } from '../core/drawRules';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
+import { draftLengths, type DraftSettings } from './lengthDrafts';
+import { PROBE_TOKENS, probePositions, scoringWindow, withHoleLength } from './holeWindow';
 
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
@@ -22,40 +25,6 @@ export interface LengthSearchRun {
   choices: HoleLengthChoice[];
   forwardCalls: number;
   forwardMs: number;
-}
-
-/** `segments` with hole `h` at `length` tokens, exact (its overlap kept). */
-function withHoleLength(segments: readonly Segment[], h: number, length: number): Segment[] {
-  let index = -1;
-  return segments.map((s) => (s.kind === 'hole' && ++index === h ? { kind: 'hole', length, ...(s.overlap !== undefined ? { overlap: s.overlap } : {}) } : s));
-}
-
-/** Context tokens on each side of a hole masked with it and scored (see scoreSameLength; 1 scored best of 1-4, bench/RESULTS.md). */
-export const PROBE_TOKENS = 1;
-
-/**
- * Context tokens kept on each side when scoring (plus the holes themselves): the probes sit next to
- * the hole, and a call over the whole window would cost as much as several sampling steps. 32 scored
- * as well as 64 and kept the search under the issue's cost limit once the score chose shorter
- * holes (bench/RESULTS.md).
- */
-export const SCORING_CONTEXT = 32;
-
-/** Room for sequence specials and a shifted model's lead token in the scoring window. */
-const SPECIALS_SLACK = 8;
-
-/** Tokens of all holes in `segments`. */
-function holeTokens(segments: readonly Segment[]): number {
-  return segments.reduce((n, s) => n + (s.kind === 'hole' ? s.length : 0), 0);
-}
-
-/** Context positions next to hole `h` (up to PROBE_TOKENS a side, never another hole's). */
-function probePositions(plan: SpanPlan, h: number): number[] {
-  const { start, length } = plan.holes[h];
-  const out: number[] = [];
-  for (let l = start - 1; l >= Math.max(0, start - PROBE_TOKENS) && !plan.editable[l]; l--) out.push(l);
-  for (let l = start + length; l < Math.min(plan.ids.length, start + length + PROBE_TOKENS) && !plan.editable[l]; l++) out.push(l);
-  return out.sort((a, b) => a - b);
 }
 
 /**
@@ -126,18 +95,24 @@ function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denois
   return calls;
 }
 
+/** Logit rows a draft of hole `h` at `length` asks for at most (its fit's two rows), by which drafts keep to the batch-memory limit. */
+function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, length: number): number {
+  return 2 * (denoiser.forwardAt ? length + 2 * PROBE_TOKENS : scoringWindow(withHoleLength(base, h, length)));
+}
+
 /**
  * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound). `plan` lays segments out
  * exactly as the run will (window, sequence specials); `rules` are the model's draw rules, for what a
  * hole with an overlap may begin with. A scoring call's logits stay within `logitsLimit` bytes, the
- * batch-memory limit of sampling.
+ * batch-memory limit of sampling. With `drafts`, close first scores are settled by drafting
+ * (lengthDrafts.ts) where the drafts' logits fit that limit too.
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],
   plan: (segments: Segment[], window?: number) => SpanPlan,
   denoiser: Denoiser,
   isCancelled: () => boolean,
-  { rules, logitsLimit = MAX_LOGITS_BYTES }: { rules?: DrawRules; logitsLimit?: number } = {},
+  { rules, logitsLimit = MAX_LOGITS_BYTES, drafts }: { rules?: DrawRules; logitsLimit?: number; drafts?: DraftSettings } = {},
 ): Promise<LengthSearchRun> {
   let current = segments.map((s) => (s.kind === 'hole' && s.upTo ? { ...s } : s));
   const choices: HoleLengthChoice[] = [];
@@ -150,10 +125,10 @@ export async function searchHoleLengths(
     const base = current;
     // No context next to the hole (an empty document): nothing to score; the bound and end tokens decide.
     if (probePositions(plan(withHoleLength(base, h, 1)), h).length === 0) continue;
-    const result = await searchLength(lengthCandidates(hole.length), async (lengths) => {
+    let result = await searchLength(lengthCandidates(hole.length), async (lengths) => {
       // One scoring window for the batch, sized by its longest candidate: a long document gives
       // every candidate the same total length (one call), cropped to the context near the holes.
-      const window = holeTokens(withHoleLength(base, h, Math.max(...lengths))) + 2 * SCORING_CONTEXT + SPECIALS_SLACK;
+      const window = scoringWindow(withHoleLength(base, h, Math.max(...lengths)));
       const plans = lengths.map((n) => plan(withHoleLength(base, h, n), window));
       const scores = new Array<number>(plans.length);
       const bySize = new Map<number, number[]>();
@@ -168,6 +143,15 @@ export async function searchHoleLengths(
       }
       return scores;
     });
+    const shortlist = drafts ? draftShortlist(result.tried) : [];
+    if (shortlist.length > 0 && draftRows(denoiser, base, h, Math.max(...shortlist)) * logitRowBytes(denoiser.vocabSize) <= logitsLimit) {
+      const drafted = await draftLengths(base, h, shortlist, plan, denoiser, drafts!, isCancelled, rules);
+      forwardCalls += drafted.forwardCalls;
+      forwardMs += drafted.forwardMs;
+      // The best-fitting draft's length; a tie keeps the better first score.
+      const best = drafted.trials.reduce((a, b) => (b.score > a.score ? b : a));
+      result = { ...result, chosen: best.length, drafted: drafted.trials };
+    }
     choices.push({ hole: h, ...result });
     current = withHoleLength(current, h, result.chosen);
   }

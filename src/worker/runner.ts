@@ -124,7 +124,7 @@ async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denois
   if (request.holeLength === 'bound' || resizes || !segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) return { segments, lengthSearchMs: 0 };
   const started = performance.now();
   planFor(segments); // a request too long for the window fails here, before any model call
-  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled(), { rules });
+  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled(), { rules, drafts: { sampler: request.sampler, seed: request.seed } });
   return { segments: search.segments, search, lengthSearchMs: performance.now() - started };
 }
 
@@ -156,7 +156,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const { window, reserved, planFor } = makePlanner(model, initialHoleIds, encoder);
   const sized = await sizeHoles(boundsCappedAt(segments, window), planFor, denoiser, model.drawRules, request, control, resizes);
   const { search } = sized;
-  const lengths = search?.choices.map(({ hole, chosen, tried }) => ({ hole, chosen, tried }));
+  const lengths = search?.choices.map(({ hole, chosen, tried, drafted }) => ({ hole, chosen, tried, ...(drafted ? { drafted } : {}) }));
   const gathers = model.denoiser.forwardAt !== undefined;
   const planned = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
   const resizable = resizes ? resizableHoles(sized.segments) : [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DiffusionError, lengthCandidates, logProbability, searchLength, topLogProbability } from '../../src/core';
+import { DiffusionError, DRAFT_COUNT, DRAFT_MARGIN, draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability } from '../../src/core';
 
 test('candidates: every length up to 8, then about 25% apart, always the bound', () => {
   assert.deepEqual(lengthCandidates(1), [1]);
@@ -51,4 +51,14 @@ test('the search keeps the local peak, not a later global one, and ties keep the
   assert.equal(tie.chosen, 1);
   const all = await searchLength([1, 2, 3, 4, 5], async (ls) => ls.map((n) => n), 2);
   assert.equal(all.chosen, 5, 'rising all the way: the bound');
+});
+
+test('draftShortlist: the best three first scores within the margin, best first; one alone is no shortlist', () => {
+  const trials = (scores: number[]) => scores.map((score, i) => ({ length: i + 1, score }));
+  assert.deepEqual(draftShortlist(trials([-3, -1, -1.2, -1.4, -1.45])), [2, 3, 4], 'at most DRAFT_COUNT');
+  assert.equal(DRAFT_COUNT, 3);
+  assert.deepEqual(draftShortlist(trials([-3, -1, -1.2, -1 - DRAFT_MARGIN - 0.01])), [2, 3], 'past the margin: left out');
+  assert.deepEqual(draftShortlist(trials([-3, -1, -2])), [], 'a clear winner needs no draft');
+  assert.deepEqual(draftShortlist(trials([-1, -1])), [1, 2], 'ties: the shorter first');
+  assert.deepEqual(draftShortlist(trials([-1])), []);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, Xoshiro128 } from '../../src/core';
+import { createRng, streamSeed, Xoshiro128 } from '../../src/core';
 
 test('the same seed gives the same stream; different seeds differ', () => {
   const a = createRng(42);
@@ -35,4 +35,14 @@ test('xoshiro128** matches its reference outputs for a known state', () => {
   const g = new Xoshiro128(0);
   Object.assign(g, { a: 1, b: 2, c: 3, d: 4 });
   assert.deepEqual([g.nextUint32(), g.nextUint32(), g.nextUint32(), g.nextUint32()], [11520, 0, 5927040, 70819200]);
+});
+
+test('streamSeed: each stream of a seed is its own, and none is the seed itself', () => {
+  const first = (seed: number) => createRng(seed).next();
+  const streams = [1, 2, 3, 16].map((s) => streamSeed(42, s));
+  assert.equal(new Set(streams).size, 4);
+  assert.deepEqual(streams, [1, 2, 3, 16].map((s) => streamSeed(42, s)), 'the same seed gives the same streams');
+  assert.notEqual(streamSeed(43, 1), streamSeed(42, 1));
+  assert.ok(streams.every((s) => Number.isSafeInteger(s) && first(s) !== first(42)));
+  assert.ok(Number.isSafeInteger(streamSeed(2 ** 53 - 1, 512)));
 });

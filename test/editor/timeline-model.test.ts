@@ -7,6 +7,7 @@ import {
   holeTexts,
   MAX_VIEWS_PER_RUN,
   recordedSteps,
+  runTitle,
   skippedSteps,
   stepStats,
   TimelineRecorder,
@@ -125,4 +126,14 @@ test('messages from the webview are validated', () => {
   assert.equal(parseFromWebview({ type: 'export', format: 'gif' }), undefined);
   assert.equal(parseFromWebview('ready'), undefined);
   assert.equal(parseFromWebview({ type: 'eval' }), undefined);
+});
+
+test("a run's title names each searched hole's lengths: those tried, those drafted, and the one kept", () => {
+  const { run } = recordedRun();
+  assert.ok(!runTitle(run).includes('lengths'), 'no search, no lengths');
+  run.lengths = [
+    { hole: 0, chosen: 3, tried: [1, 2, 3, 4].map((length) => ({ length, score: -length })), drafted: [{ length: 2, score: -9 }, { length: 3, score: -4 }] },
+    { hole: 1, chosen: 1, tried: [{ length: 1, score: 0 }] },
+  ];
+  assert.match(runTitle(run), / · hole 1 lengths tried 1 2 3 4, drafted 2 3 → 3 · hole 2 lengths tried 1 → 1$/);
 });

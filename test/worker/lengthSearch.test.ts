@@ -2,9 +2,10 @@
 // (issue 19: the search may cost at most as much again as the infill), with the real embedded model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { moveOverlaps, parsePlaceholders, planSpans, type Denoiser, type Segment } from '../../src/core';
+import { draftShortlist, moveOverlaps, parsePlaceholders, planSpans, type Denoiser, type Segment } from '../../src/core';
 import { LoadedModel } from '../../src/worker/model';
-import { SCORING_CONTEXT, searchHoleLengths } from '../../src/worker/lengthSearch';
+import { searchHoleLengths } from '../../src/worker/lengthSearch';
+import { SCORING_CONTEXT } from '../../src/worker/holeWindow';
 import { MemoTokenizer } from '../../src/worker/memoTokenizer';
 import { logitRowBytes } from '../../src/worker/batchMemory';
 import { embeddedModel } from './fixtures';
@@ -154,6 +155,85 @@ test("a hole with an overlap is scored as it will be drawn: its first position's
     const run = await searchHoleLengths(segments, plan, scripted, () => false, { rules: model.drawRules });
     assert.equal(run.choices[0].chosen, 5, `scores ${JSON.stringify(run.choices[0].tried)}`);
     assert.deepEqual(run.segments.filter((s) => s.kind === 'hole'), [{ kind: 'hole', length: 5, overlap: ' ' }], 'the sized hole keeps its overlap');
+  } finally {
+    await model.dispose();
+  }
+});
+
+test('close first scores are settled by drafts: each close length sampled once in the scoring window, the best-fitting draft kept', async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    const { maskId } = model.info;
+    const vocab = model.denoiser.vocabSize;
+    const answer = 7;
+    const fitsAt = 4;
+    const callLengths: number[] = [];
+    // Logits written by hand, told apart by batch size (the document fills the window, so every
+    // scoring call holds a batch of 3-4 candidates; a draft samples one row and is fitted in two).
+    // First step: 2 is a little surer than 4, every other length far less sure. Drafts: every
+    // position takes `answer`. Fit: the drafted `answer`s are likely only in a 4-token hole.
+    const scripted: Denoiser = {
+      vocabSize: vocab,
+      maskId,
+      usesTime: false,
+      forward: () => Promise.reject(new Error('the search gathers its positions')),
+      forwardAt: async (ids, batch, length, positions) => {
+        callLengths.push(length);
+        const out = new Float32Array(batch * positions.length * vocab);
+        for (let b = 0; b < batch; b++) {
+          const row = ids.subarray(b * length, (b + 1) * length);
+          const holeLength = row.filter((id) => id === maskId).length - 2;
+          positions.forEach((l, i) => {
+            const logits = out.subarray((b * positions.length + i) * vocab, (b * positions.length + i + 1) * vocab);
+            if (batch >= 3) {
+              const isHole = row[l] === maskId && row[l - 1] === maskId && row[l + 1] === maskId;
+              logits[5] = isHole ? (holeLength === 2 ? 8 : holeLength === fitsAt ? 7.8 : 2) : 6;
+            } else if (batch === 1) logits[answer] = 20;
+            else logits[answer] = positions.length - 2 === fitsAt ? 10 : 0;
+          });
+        }
+        return out;
+      },
+    };
+    const plan = plannerOf(model);
+    const segments = parsePlaceholders(`${'total = total + values[i] * weights[i]\n'.repeat(80)}def add(a, b):\n    return [MASK:..16]\n\n${'print(add(1, 2))\n'.repeat(80)}`);
+    const firstOnly = await searchHoleLengths(segments, plan, scripted, () => false);
+    assert.equal(firstOnly.choices[0].chosen, 2, `first scores ${JSON.stringify(firstOnly.choices[0].tried)}`);
+    assert.equal(firstOnly.choices[0].drafted, undefined, 'no drafts unless asked');
+    callLengths.length = 0;
+    const drafts = { sampler: { strategy: 'remdm-cap' as const, steps: 4 }, seed: 3 };
+    const run = await searchHoleLengths(segments, plan, scripted, () => false, { drafts });
+    const [choice] = run.choices;
+    assert.deepEqual(choice.drafted?.map((t) => t.length), [2, fitsAt], 'the two close lengths, best first score first');
+    assert.equal(choice.chosen, fitsAt);
+    assert.deepEqual(run.segments.filter((s) => s.kind === 'hole'), [{ kind: 'hole', length: fitsAt }]);
+    const limit = 16 + 2 * SCORING_CONTEXT + 8;
+    assert.ok(callLengths.every((n) => n <= limit), `calls of ${callLengths.join(', ')} tokens (at most ${limit})`);
+    assert.equal(run.forwardCalls, callLengths.length);
+  } finally {
+    await model.dispose();
+  }
+});
+
+test('drafts on the real model: only close lengths are drafted, the best-fitting draft is kept, and the same seed drafts the same', async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    const plan = plannerOf(model);
+    const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    return [MASK:..8]\n\nprint(add(1, 2))\n'), model.tokenizer);
+    const drafts = { sampler: { strategy: 'remdm-cap' as const, steps: 8, topP: 0.9 }, seed: 1 };
+    const run = await searchHoleLengths(segments, plan, model.denoiser, () => false, { rules: model.drawRules, drafts });
+    const [choice] = run.choices;
+    assert.ok(choice.drafted, `this hole's first scores are close (${JSON.stringify(choice.tried)}), so it is drafted`);
+    assert.deepEqual(choice.drafted.map((t) => t.length), draftShortlist(choice.tried));
+    assert.equal(choice.chosen, choice.drafted.reduce((a, b) => (b.score > a.score ? b : a)).length);
+    const again = await searchHoleLengths(segments, plan, model.denoiser, () => false, { rules: model.drawRules, drafts });
+    assert.deepEqual(again.choices, run.choices);
+    // Drafts whose logits would pass the batch-memory limit are left out: the first score decides.
+    const longest = Math.max(...choice.drafted.map((t) => t.length));
+    const logitsLimit = 2 * (longest + 2) * logitRowBytes(model.denoiser.vocabSize) - 1;
+    const tight = await searchHoleLengths(segments, plan, model.denoiser, () => false, { rules: model.drawRules, drafts, logitsLimit });
+    assert.equal(tight.choices[0].drafted, undefined);
+    assert.equal(tight.choices[0].chosen, draftShortlist(choice.tried)[0]);
   } finally {
     await model.dispose();
   }

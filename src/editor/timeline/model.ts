@@ -150,9 +150,10 @@ export function runTitle(run: TimelineRun): string {
   return `#${run.id} ${m.strategy} · T=${run.frames.length} · seed ${m.seed} · ${m.label} in ${m.document}${lengthsTitle(run)}`;
 }
 
-/** ' · lengths tried 1 2 3 4 → 3' per searched hole, or ''. */
+/** ' · hole 1 lengths tried 1 2 3 4, drafted 3 4 → 3' per searched hole, or ''. */
 export function lengthsTitle(run: TimelineRun): string {
-  return (run.lengths ?? []).map((l) => ` · hole ${l.hole + 1} lengths tried ${l.tried.map((t) => t.length).join(' ')} → ${l.chosen}`).join('');
+  const drafted = (l: HoleLengthReport) => (l.drafted ? `, drafted ${l.drafted.map((t) => t.length).join(' ')}` : '');
+  return (run.lengths ?? []).map((l) => ` · hole ${l.hole + 1} lengths tried ${l.tried.map((t) => t.length).join(' ')}${drafted(l)} → ${l.chosen}`).join('');
 }
 
 /** Keeps the last `capacity` runs and files each frame under its run. */
