@@ -1,7 +1,7 @@
 /**
  * The length search's second look (issue 19). The first-step score finds the true length only
  * loosely: among the held-out cases the embedded model can fill, it ranks the true length first in
- * about two of three, and among its best three in five of six. So when a few lengths score close,
+ * three of five, and among its best three in five of six. So when a few lengths score close,
  * each gets a draft, drawn in one model call in the scoring window (all of the hole at once, the
  * request's temperature and nucleus, a seeded stream per length), and the draft is scored by how
  * well it fits: the pseudo-log-likelihood of its tokens and the probes next to it. A finished draft

@@ -95,7 +95,7 @@ function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denois
   return calls;
 }
 
-/** Logit rows a draft of hole `h` at `length` asks for at most (its fit's two rows), by which drafts keep to the batch-memory limit. */
+/** Logit rows the drafts of hole `h` at up to `length` tokens ask for at most (a fit's two rows): drafts keep to the batch-memory limit too. */
 function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, length: number): number {
   return 2 * (denoiser.forwardAt ? length + 2 * PROBE_TOKENS : scoringWindow(withHoleLength(base, h, length)));
 }
