@@ -1,9 +1,10 @@
 /**
  * Where the length search looks (lengthSearch.ts, lengthDrafts.ts): a hole at a candidate length,
- * the context tokens next to it, and a window cropped to the holes and the context near them.
+ * the context tokens next to it, a window cropped to the holes and the context near them, and the
+ * logits there.
  */
 import type { SpanPlan } from '../core/span';
-import type { Segment } from '../core/types';
+import type { Denoiser, Segment } from '../core/types';
 
 /** Context tokens on each side of a hole masked with it and scored (see lengthSearch.ts, scoreSameLength; 1 scored best of 1-4, bench/RESULTS.md). */
 export const PROBE_TOKENS = 1;
@@ -38,4 +39,23 @@ export function probePositions(plan: SpanPlan, h: number): number[] {
   for (let l = start - 1; l >= Math.max(0, start - PROBE_TOKENS) && !plan.editable[l]; l--) out.push(l);
   for (let l = start + length; l < Math.min(plan.ids.length, start + length + PROBE_TOKENS) && !plan.editable[l]; l++) out.push(l);
   return out.sort((a, b) => a - b);
+}
+
+/** Logits a search call reads, and where row `b`'s position `l` starts in them. */
+export interface LogitsAt {
+  logits: Float32Array;
+  offset(b: number, l: number): number;
+}
+
+/** Logits at `positions` of each row: gathered where the model can (forwardAt), else read from whole rows. */
+export async function logitsAt(denoiser: Denoiser, ids: Int32Array, batch: number, length: number, positions: Int32Array, times?: Float64Array): Promise<LogitsAt> {
+  const vocab = denoiser.vocabSize;
+  if (!denoiser.forwardAt) {
+    const logits = await denoiser.forward(ids, batch, length, times);
+    return { logits, offset: (b, l) => (b * length + l) * vocab };
+  }
+  const index = new Int32Array(length).fill(-1);
+  positions.forEach((l, i) => (index[l] = i));
+  const logits = await denoiser.forwardAt(ids, batch, length, positions, times);
+  return { logits, offset: (b, l) => (b * positions.length + index[l]) * vocab };
 }

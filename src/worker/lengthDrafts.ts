@@ -15,7 +15,7 @@ import { createRng, streamSeed } from '../core/rng';
 import { sample } from '../core/sampler';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, SamplerOptions, Segment } from '../core/types';
-import { probePositions, scoringWindow, withHoleLength } from './holeWindow';
+import { logitsAt, probePositions, scoringWindow, withHoleLength } from './holeWindow';
 
 /** What drafts are drawn with: the request's own sampler (its temperature and nucleus) and seed. */
 export interface DraftSettings {
@@ -59,11 +59,9 @@ async function draftFit(denoiser: Denoiser, plan: SpanPlan, h: number): Promise<
   ids.set(plan.ids, n);
   at.forEach((l, i) => (ids[(i % 2) * n + l] = denoiser.maskId));
   const times = denoiser.usesTime ? new Float64Array(2).fill(at.length / 2 / n) : undefined;
-  const vocab = denoiser.vocabSize;
-  const drawable = denoiser.drawableVocabSize ?? vocab;
-  const logits = denoiser.forwardAt ? await denoiser.forwardAt(ids, 2, n, Int32Array.from(at), times) : await denoiser.forward(ids, 2, n, times);
-  const offset = (row: number, i: number) => (denoiser.forwardAt ? row * at.length + i : row * n + at[i]) * vocab;
-  return at.reduce((sum, l, i) => sum + logProbability(logits, offset(i % 2, i), drawable, denoiser.maskId, plan.ids[l]), 0);
+  const drawable = denoiser.drawableVocabSize ?? denoiser.vocabSize;
+  const { logits, offset } = await logitsAt(denoiser, ids, 2, n, Int32Array.from(at), times);
+  return at.reduce((sum, l, i) => sum + logProbability(logits, offset(i % 2, l), drawable, denoiser.maskId, plan.ids[l]), 0);
 }
 
 /** Draws hole `h` of `base` at each of `lengths` and scores each draft's fit. */

@@ -12,7 +12,7 @@ import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
 import { draftLengths, type DraftSettings } from './lengthDrafts';
-import { PROBE_TOKENS, probePositions, scoringWindow, withHoleLength } from './holeWindow';
+import { logitsAt, PROBE_TOKENS, probePositions, scoringWindow, withHoleLength } from './holeWindow';
 
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
@@ -56,27 +56,17 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number,
   const from = Math.min(...holes.map((o, b) => Math.min(o.start, probes[b][0])));
   const to = Math.max(...holes.map((o, b) => Math.max(o.start + o.length, probes[b][probes[b].length - 1] + 1)));
   const times = denoiser.usesTime ? new Float64Array(batch).fill(1) : undefined;
-  const vocab = denoiser.vocabSize;
-  const drawable = denoiser.drawableVocabSize ?? vocab;
-  let logits: Float32Array;
-  let offsetOf: (b: number, l: number) => number;
-  if (denoiser.forwardAt) {
-    const positions = Int32Array.from({ length: to - from }, (_, i) => from + i);
-    logits = await denoiser.forwardAt(ids, batch, length, positions, times);
-    offsetOf = (b, l) => (b * positions.length + (l - from)) * vocab;
-  } else {
-    logits = await denoiser.forward(ids, batch, length, times);
-    offsetOf = (b, l) => (b * length + l) * vocab;
-  }
+  const drawable = denoiser.drawableVocabSize ?? denoiser.vocabSize;
+  const { logits, offset } = await logitsAt(denoiser, ids, batch, length, Int32Array.from({ length: to - from }, (_, i) => from + i), times);
   // A hole with an overlap (the same in every candidate) draws its first token among those that begin with it (DrawConstraint).
   const overlap = holes[0].overlap;
   const first = overlap !== undefined ? rules?.startingWith(overlap)?.allowed : undefined;
   return plans.map((p, b) => {
     let probe = 0;
-    for (const l of probes[b]) probe += logProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, p.ids[l]);
+    for (const l of probes[b]) probe += logProbability(logits, offset(b, l), drawable, denoiser.maskId, p.ids[l]);
     const { start, length: n } = holes[b];
     let hole = 0;
-    for (let l = start; l < start + n; l++) hole += topLogProbability(logits, offsetOf(b, l), drawable, denoiser.maskId, l === start ? first : undefined);
+    for (let l = start; l < start + n; l++) hole += topLogProbability(logits, offset(b, l), drawable, denoiser.maskId, l === start ? first : undefined);
     return probe / probes[b].length + (HOLE_CONFIDENCE_WEIGHT * hole) / n;
   });
 }

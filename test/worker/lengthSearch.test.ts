@@ -35,10 +35,14 @@ function plannerOf(model: LoadedModel) {
 }
 
 /**
- * A model whose logits are written by hand: `writerFor(row)` gives, for that row of ids, what to
- * write into each gathered position's logits (all 0 before).
+ * A model whose logits are written by hand: `writerFor(row, call)` gives, for that row of ids in a
+ * call of `call.batch` rows gathering `call.positions`, what to write into each gathered position's
+ * logits (all 0 before).
  */
-function scriptedDenoiser(model: LoadedModel, writerFor: (row: Int32Array) => (l: number, logits: Float32Array) => void): Denoiser {
+function scriptedDenoiser(
+  model: LoadedModel,
+  writerFor: (row: Int32Array, call: { batch: number; positions: Int32Array }) => (l: number, logits: Float32Array) => void,
+): Denoiser {
   const vocab = model.denoiser.vocabSize;
   return {
     vocabSize: vocab,
@@ -48,7 +52,7 @@ function scriptedDenoiser(model: LoadedModel, writerFor: (row: Int32Array) => (l
     forwardAt: async (ids, batch, length, positions) => {
       const out = new Float32Array(batch * positions.length * vocab);
       for (let b = 0; b < batch; b++) {
-        const write = writerFor(ids.subarray(b * length, (b + 1) * length));
+        const write = writerFor(ids.subarray(b * length, (b + 1) * length), { batch, positions });
         positions.forEach((l, i) => write(l, out.subarray((b * positions.length + i) * vocab, (b * positions.length + i + 1) * vocab)));
       }
       return out;
@@ -164,7 +168,6 @@ test('close first scores are settled by drafts: each close length sampled once i
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const { maskId } = model.info;
-    const vocab = model.denoiser.vocabSize;
     const answer = 7;
     const fitsAt = 4;
     const callLengths: number[] = [];
@@ -172,29 +175,19 @@ test('close first scores are settled by drafts: each close length sampled once i
     // scoring call holds a batch of 3-4 candidates; a draft samples one row and is fitted in two).
     // First step: 2 is a little surer than 4, every other length far less sure. Drafts: every
     // position takes `answer`. Fit: the drafted `answer`s are likely only in a 4-token hole.
-    const scripted: Denoiser = {
-      vocabSize: vocab,
-      maskId,
-      usesTime: false,
-      forward: () => Promise.reject(new Error('the search gathers its positions')),
-      forwardAt: async (ids, batch, length, positions) => {
-        callLengths.push(length);
-        const out = new Float32Array(batch * positions.length * vocab);
-        for (let b = 0; b < batch; b++) {
-          const row = ids.subarray(b * length, (b + 1) * length);
-          const holeLength = row.filter((id) => id === maskId).length - 2;
-          positions.forEach((l, i) => {
-            const logits = out.subarray((b * positions.length + i) * vocab, (b * positions.length + i + 1) * vocab);
-            if (batch >= 3) {
-              const isHole = row[l] === maskId && row[l - 1] === maskId && row[l + 1] === maskId;
-              logits[5] = isHole ? (holeLength === 2 ? 8 : holeLength === fitsAt ? 7.8 : 2) : 6;
-            } else if (batch === 1) logits[answer] = 20;
-            else logits[answer] = positions.length - 2 === fitsAt ? 10 : 0;
-          });
-        }
-        return out;
-      },
-    };
+    const scripted = recordingDenoiser(
+      scriptedDenoiser(model, (row, { batch, positions }) => {
+        const holeLength = row.filter((id) => id === maskId).length - 2;
+        return (l, logits) => {
+          if (batch >= 3) {
+            const isHole = row[l] === maskId && row[l - 1] === maskId && row[l + 1] === maskId;
+            logits[5] = isHole ? (holeLength === 2 ? 8 : holeLength === fitsAt ? 7.8 : 2) : 6;
+          } else if (batch === 1) logits[answer] = 20;
+          else logits[answer] = positions.length - 2 === fitsAt ? 10 : 0;
+        };
+      }),
+      (length) => callLengths.push(length),
+    );
     const plan = plannerOf(model);
     const segments = parsePlaceholders(`${'total = total + values[i] * weights[i]\n'.repeat(80)}def add(a, b):\n    return [MASK:..16]\n\n${'print(add(1, 2))\n'.repeat(80)}`);
     const firstOnly = await searchHoleLengths(segments, plan, scripted, () => false);
