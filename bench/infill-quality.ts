@@ -16,6 +16,8 @@
  * the hole starts where a user's selection or `[MASK]` would (at `value` after `max, `), not at a
  * token boundary (the set is cut at token boundaries, so ` value` after `max,`). The token count is
  * the same: the blank was part of the word's token.
+ * `--samples K` draws K samples per case in one run and scores the best-fitting one (the one the
+ * editor offers first), next to the first drawn.
  * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
  * tried, drafted and chosen), for reading where a length search went wrong.
  */
@@ -23,10 +25,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SamplerOptions, StrategyName } from '../src/core/types';
 import { WorkerClient } from '../src/host/client';
+import { bestFirst } from '../src/protocol/protocol';
 import { PRESETS } from '../src/core/presets';
 
 interface Case { domain: string; length: number; left: string; answer: string; right: string }
-interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number; meanLength?: number; costRatio?: number }
+interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number; meanLength?: number; costRatio?: number; firstDrawnExact?: number }
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -42,6 +45,7 @@ const quantized = args.includes('--quantized') ? (args.splice(args.indexOf('--qu
 const holeMode = flag('--hole') ?? 'exact';
 if (!['exact', 'search', 'bound'].includes(holeMode)) throw new Error(`--hole: expected exact, search or bound, got ${holeMode}`);
 const maxTokens = Number(flag('--max-tokens') ?? 16);
+const samples = Number(flag('--samples') ?? 1);
 const perCaseFile = flag('--per-case');
 const cuts = flag('--cuts') ?? 'tokens';
 if (!['tokens', 'user'].includes(cuts)) throw new Error(`--cuts: expected tokens or user, got ${cuts}`);
@@ -85,6 +89,7 @@ async function main() {
     for (const { spec, sampler } of configs) {
       for (const [domain, list] of byDomain) {
         let exact = 0;
+        let firstDrawn = 0;
         let chosen = 0;
         let totalMs = 0;
         let searchMs = 0;
@@ -97,15 +102,16 @@ async function main() {
           ];
           const tokens = holeMode === 'exact' ? c.length : maxTokens;
           const holeLength = holeMode === 'bound' ? ('bound' as const) : ('search' as const);
-          const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples: 1, maxFramesPerSecond: 1, holeLength }).result;
-          const right = done.samples[0].holes[0] === c.answer;
+          const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples, maxFramesPerSecond: 1, holeLength }).result;
+          const right = bestFirst(done.samples)[0].holes[0] === c.answer;
           if (right) exact++;
+          if (done.samples[0].holes[0] === c.answer) firstDrawn++;
           if (perCaseFile) perCase.push(JSON.stringify({ config: spec, domain, case: i, length: c.length, exact: right, chosen: done.lengths?.[0]?.chosen, tried: done.lengths?.[0]?.tried, drafted: done.lengths?.[0]?.drafted }));
           chosen += done.lengths?.[0]?.chosen ?? tokens;
           totalMs += done.timings.totalMs;
           searchMs += done.timings.lengthSearchMs ?? 0;
         }
-        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length, meanLength: chosen / list.length, costRatio: totalMs / Math.max(1e-9, totalMs - searchMs) });
+        rows.push({ config: spec, domain, cases: list.length, exact, msPerCase: (performance.now() - started) / list.length, meanLength: chosen / list.length, costRatio: totalMs / Math.max(1e-9, totalMs - searchMs), ...(samples > 1 ? { firstDrawnExact: firstDrawn } : {}) });
       }
     }
   } finally {
@@ -116,12 +122,16 @@ async function main() {
     process.stdout.write(JSON.stringify({ modelDir, quantized, hole: holeMode, maxTokens, cuts, rows }, null, 2) + '\n');
     return;
   }
-  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}; cut at ${cuts === 'user' ? "a user's word boundaries" : 'token boundaries'}`);
+  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}${samples > 1 ? `; best fit of ${samples} samples` : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}; cut at ${cuts === 'user' ? "a user's word boundaries" : 'token boundaries'}`);
   // The cost of the length search: the whole infill's time over its sampling at the chosen length.
-  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match | ms / infill | mean hole tokens | time / sampling at the chosen length |`);
-  console.log('|---|---|---|---|---|---|---|');
+  // With several samples, the first drawn (unranked) is scored too: the ranking's gain on the same samples.
+  const first = samples > 1 ? ' first drawn |' : '';
+  console.log(`| ${presets ? 'preset' : 'sampler:steps[:top-p]'} | domain | cases | exact match |${first} ms / infill | mean hole tokens | time / sampling at the chosen length |`);
+  console.log(`|---|---|---|---|${first ? '---|' : ''}---|---|---|`);
+  const pct = (n: number, r: Row) => `${((100 * n) / r.cases).toFixed(1)}%`;
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${((100 * r.exact) / r.cases).toFixed(1)}% | ${r.msPerCase.toFixed(0)} | ${r.meanLength?.toFixed(1)} | ${r.costRatio?.toFixed(2)}x |`);
+    const drawn = r.firstDrawnExact !== undefined ? ` ${pct(r.firstDrawnExact, r)} |` : '';
+    console.log(`| ${r.config} | ${r.domain} | ${r.cases} | ${pct(r.exact, r)} |${drawn} ${r.msPerCase.toFixed(0)} | ${r.meanLength?.toFixed(1)} | ${r.costRatio?.toFixed(2)}x |`);
   }
 }
 

@@ -26,7 +26,7 @@ Options:
   --top-k K           keep the K most likely tokens (0 = off)
   --temperature X     logit temperature
   --seed N            random seed (default: random; printed with --json)
-  --samples K         K independent samples in one batch (default 1)
+  --samples K         K independent samples in one batch, printed best fit first (default 1)
   --max-tokens N      bound for a [MASK] written without a length (default 16)
   --instruction TEXT  an instruct model (one with a chat template) answers TEXT; the answer
                       is the positional TEXT's holes (default: one [MASK])

@@ -7,7 +7,7 @@ import { DiffusionError, eolOf, parsePlaceholders, toEol, toLf, validateSamplerO
 import { findPreset, tokensToFill } from '../core/presets';
 import type { SamplerOptions, Segment } from '../core/types';
 import { WorkerClient } from '../host/client';
-import type { FrameMessage } from '../protocol/protocol';
+import { bestFirst, type FrameMessage } from '../protocol/protocol';
 import { parseArgs, USAGE, UsageError } from './args';
 import { runConvert } from './convert';
 import { guardStreams, OutputClosed, readStdin, writeOut } from './io';
@@ -89,7 +89,9 @@ async function main(argv: string[]): Promise<number> {
     // Without --trace only the last frame matters; one a second keeps messaging out of the way.
     const request = { segments: modelSegments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength, instruction: opts.instruction };
     const done = await client.infill(request, onFrame).result;
-    const samples = done.samples.map((s) => ({ text: fillText(segments, s.holes, eol), holes: s.holes.map((h) => toEol(h, eol)) }));
+    // Several samples come best fit first; `row` says which one the frames (--trace) show, row 0.
+    const rows = done.samples.map((s, row) => ({ ...s, row }));
+    const samples = bestFirst(rows).map((s) => ({ text: fillText(segments, s.holes, eol), holes: s.holes.map((h) => toEol(h, eol)), ...(s.fit !== undefined ? { fit: s.fit, row: s.row } : {}) }));
     if (opts.json) {
       const out = {
         model: model.name,

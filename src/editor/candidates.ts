@@ -1,15 +1,16 @@
 /**
  * Candidates: the K samples of one batched run, as the user cycles through them. Pure: no `vscode`.
  */
+import { bestFirst, type SampleTexts } from '../protocol/protocol';
 
 /** One candidate: the text of each hole, in document order. */
 export type Candidate = string[];
 
-/** The distinct candidates in sample order (identical samples are shown once). */
-export function uniqueCandidates(samples: readonly { holes: readonly string[] }[]): Candidate[] {
+/** The distinct candidates, best fit first (identical samples are shown once). */
+export function uniqueCandidates(samples: readonly SampleTexts[]): Candidate[] {
   const seen = new Set<string>();
   const out: Candidate[] = [];
-  for (const s of samples) {
+  for (const s of bestFirst(samples)) {
     const key = JSON.stringify(s.holes);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -137,6 +137,17 @@ export interface TokenView {
   confidence: number;
 }
 
+/** One sample of a finished run: each hole's text, and its fit when the run ranked its samples. */
+export interface SampleTexts {
+  holes: string[];
+  fit?: number;
+}
+
+/** The samples by fit, best first (a tie, or no fits, keeps their order). */
+export function bestFirst<S extends SampleTexts>(samples: readonly S[]): S[] {
+  return samples.map((s, i) => ({ s, i })).sort((a, b) => (b.s.fit ?? 0) - (a.s.fit ?? 0) || a.i - b.i).map(({ s }) => s);
+}
+
 /** Each hole's text as drawn: its views joined (masked views are empty). */
 export function holeTexts(holes: readonly (readonly TokenView[])[]): string[] {
   return holes.map((views) => views.map((v) => v.text).join(''));
@@ -173,6 +184,8 @@ export interface Timings {
   lengthSearchMs?: number;
   /** Of forwardMs, the time inside ONNX Runtime's session.run (the rest is feeding and fetching). */
   modelMs?: number;
+  /** Of totalMs, ranking the samples by fit (its model calls included); absent when not ranked. */
+  rankingMs?: number;
 }
 
 /** The worker's memory when a run finished (bytes). rss and maxRss are the whole process's. */
@@ -190,8 +203,12 @@ export interface WorkerMemory {
 export interface DoneMessage {
   type: 'done';
   id: number;
-  /** [sample] → each hole's text, in order: every sample, the only place the others are sent. */
-  samples: { holes: string[] }[];
+  /**
+   * [sample] → each hole's text, in order: every sample, the only place the others are sent. With
+   * several samples, each has its `fit`: how well the model finds it fits (pseudo-log-likelihood,
+   * higher is better; src/worker/rankSamples.ts). bestFirst orders them by it.
+   */
+  samples: SampleTexts[];
   steps: number;
   /** Model calls, the length search's included. */
   forwardCalls: number;

@@ -1,8 +1,9 @@
 /**
- * Where the length search looks (lengthSearch.ts, lengthDrafts.ts): a hole at a candidate length,
- * the context tokens next to it, a window cropped to the holes and the context near them, and the
- * logits there.
+ * Where the length search and the ranking of samples look (lengthSearch.ts, lengthDrafts.ts,
+ * rankSamples.ts): a hole at a candidate length, the context tokens next to it, a window cropped to
+ * the hole and the context near it, the logits there, and how well a filled hole fits.
  */
+import { logProbability } from '../core/lengthSearch';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 
@@ -17,6 +18,13 @@ export const PROBE_TOKENS = 1;
  */
 export const SCORING_CONTEXT = 32;
 
+/**
+ * Context tokens a side when a filled hole's fit is read (holeFits): a token's likelihood rests on
+ * its neighbours, and for the length drafts 16 chose as well as the scoring window's 32 on the
+ * held-out set at half the cost (bench/RESULTS.md).
+ */
+export const FIT_CONTEXT = 16;
+
 /** Room for sequence specials and a shifted model's lead token in the scoring window. */
 const SPECIALS_SLACK = 8;
 
@@ -30,6 +38,37 @@ export function withHoleLength(segments: readonly Segment[], h: number, length: 
 export function scoringWindow(segments: readonly Segment[], context = SCORING_CONTEXT): number {
   const holes = segments.reduce((n, s) => n + (s.kind === 'hole' ? s.length : 0), 0);
   return holes + 2 * context + SPECIALS_SLACK;
+}
+
+/** A plan of segments in at most `window` model tokens (default the model's own). */
+export type Planner = (segments: Segment[], window?: number) => SpanPlan;
+
+/** The segments near one hole (see nearHole), and where they sit among the request's. */
+export interface NearHole {
+  segments: Segment[];
+  /** The hole's index among `segments`' holes. */
+  hole: number;
+  /** Index among the request's holes of the first hole kept. */
+  first: number;
+}
+
+/**
+ * The segments a window of `context` tokens a side of hole `h` can hold: the holes whose text
+ * comes within `context` tokens of it, and the text between; holes further away and everything
+ * beyond them are left out. A window cropped to one hole's context cannot hold the text between
+ * holes far apart (planSpans keeps everything from the first hole to the last).
+ */
+export function nearHole(segments: readonly Segment[], h: number, plan: Planner, context = SCORING_CONTEXT): NearHole {
+  const { holes } = plan([...segments]);
+  const end = (k: number) => holes[k].start + holes[k].length;
+  let first = h;
+  while (first > 0 && holes[h].start - end(first - 1) <= context) first--;
+  let last = h;
+  while (last < holes.length - 1 && holes[last + 1].start - end(h) <= context) last++;
+  const at = segments.flatMap((s, i) => (s.kind === 'hole' ? [i] : []));
+  const from = first > 0 ? at[first - 1] + 1 : 0;
+  const to = last < holes.length - 1 ? at[last + 1] : segments.length;
+  return { segments: segments.slice(from, to), hole: h - first, first };
 }
 
 /** Context positions next to hole `h` (up to PROBE_TOKENS a side, never another hole's). */
@@ -58,4 +97,33 @@ export async function logitsAt(denoiser: Denoiser, ids: Int32Array, batch: numbe
   positions.forEach((l, i) => (index[l] = i));
   const logits = await denoiser.forwardAt(ids, batch, length, positions, times);
   return { logits, offset: (b, l) => (b * positions.length + index[l]) * vocab };
+}
+
+/**
+ * How well each row's hole `h` fits: the sum of log p(token | the rest) over the hole and its probes,
+ * `rows` being `plan`'s ids with the holes filled. Two model rows each, one masking the even
+ * positions of that stretch and one the odd, so each token is read with its neighbours in place (it
+ * chose as well as one row per position on the held-out drafts). One call for all rows.
+ */
+export async function holeFits(denoiser: Denoiser, plan: SpanPlan, rows: readonly Int32Array[], h: number): Promise<number[]> {
+  const { start, length } = plan.holes[h];
+  const at = [...probePositions(plan, h), ...Array.from({ length }, (_, i) => start + i)].sort((a, b) => a - b);
+  const n = plan.ids.length;
+  const ids = new Int32Array(2 * rows.length * n);
+  rows.forEach((row, r) => {
+    ids.set(row, 2 * r * n);
+    ids.set(row, (2 * r + 1) * n);
+    at.forEach((l, i) => (ids[(2 * r + (i % 2)) * n + l] = denoiser.maskId));
+  });
+  const times = denoiser.usesTime ? new Float64Array(2 * rows.length).fill(at.length / 2 / n) : undefined;
+  const drawable = denoiser.drawableVocabSize ?? denoiser.vocabSize;
+  const { logits, offset } = await logitsAt(denoiser, ids, 2 * rows.length, n, Int32Array.from(at), times);
+  return rows.map((row, r) => at.reduce((sum, l, i) => sum + logProbability(logits, offset(2 * r + (i % 2), l), drawable, denoiser.maskId, row[l]), 0));
+}
+
+/** `read`'s ids with its holes holding what `source` (laid out as `sourceHoles`) has in its holes from `first` on. */
+export function filledFrom(read: SpanPlan, source: Int32Array, sourceHoles: SpanPlan['holes'], first = 0): Int32Array {
+  const ids = read.ids.slice();
+  read.holes.forEach((hole, k) => ids.set(source.subarray(sourceHoles[first + k].start, sourceHoles[first + k].start + hole.length), hole.start));
+  return ids;
 }

@@ -9,13 +9,12 @@
  * away; the run samples the chosen length afresh in the whole window.
  */
 import { CancelledError } from '../core/errors';
-import { logProbability, type LengthTrial } from '../core/lengthSearch';
+import type { LengthTrial } from '../core/lengthSearch';
 import { DrawConstraint, type DrawRules } from '../core/drawRules';
 import { createRng, streamSeed } from '../core/rng';
 import { sample } from '../core/sampler';
-import type { SpanPlan } from '../core/span';
 import type { Denoiser, SamplerOptions, Segment } from '../core/types';
-import { logitsAt, probePositions, scoringWindow, withHoleLength } from './holeWindow';
+import { FIT_CONTEXT, filledFrom, holeFits, nearHole, scoringWindow, withHoleLength, type Planner } from './holeWindow';
 
 /** What drafts are drawn with: the request's own sampler (its temperature and nucleus) and seed. */
 export interface DraftSettings {
@@ -31,12 +30,6 @@ export interface DraftRun {
 }
 
 /**
- * Context tokens a side when a draft's fit is read: a token's likelihood rests on its neighbours,
- * and 16 chose as well as the scoring window's 32 on the held-out set at half the cost (bench/RESULTS.md).
- */
-export const FIT_CONTEXT = 16;
-
-/**
  * One model call: every hole position drawn at once from the first step's distribution. A full
  * sampling per draft chose lengths a little better (85% against 81% of the exact-length score) at
  * about four times the drafts' cost (bench/RESULTS.md).
@@ -45,31 +38,12 @@ function draftSampler({ temperature, topP, topK }: SamplerOptions): SamplerOptio
   return { strategy: 'mdlm', steps: 1, ...(temperature !== undefined ? { temperature } : {}), ...(topP !== undefined ? { topP } : {}), ...(topK !== undefined ? { topK } : {}) };
 }
 
-/**
- * Sum of log p(token | the rest) over hole `h` of a finished plan and its probes. Two rows, one
- * masking the even positions of that stretch and one the odd, so each token is read with its
- * neighbours in place (it chose as well as one row per position on the held-out drafts).
- */
-async function draftFit(denoiser: Denoiser, plan: SpanPlan, h: number): Promise<number> {
-  const { start, length } = plan.holes[h];
-  const at = [...probePositions(plan, h), ...Array.from({ length }, (_, i) => start + i)].sort((a, b) => a - b);
-  const n = plan.ids.length;
-  const ids = new Int32Array(2 * n);
-  ids.set(plan.ids, 0);
-  ids.set(plan.ids, n);
-  at.forEach((l, i) => (ids[(i % 2) * n + l] = denoiser.maskId));
-  const times = denoiser.usesTime ? new Float64Array(2).fill(at.length / 2 / n) : undefined;
-  const drawable = denoiser.drawableVocabSize ?? denoiser.vocabSize;
-  const { logits, offset } = await logitsAt(denoiser, ids, 2, n, Int32Array.from(at), times);
-  return at.reduce((sum, l, i) => sum + logProbability(logits, offset(i % 2, l), drawable, denoiser.maskId, plan.ids[l]), 0);
-}
-
 /** Draws hole `h` of `base` at each of `lengths` and scores each draft's fit. */
 export async function draftLengths(
   base: readonly Segment[],
   h: number,
   lengths: readonly number[],
-  plan: (segments: Segment[], window?: number) => SpanPlan,
+  plan: Planner,
   denoiser: Denoiser,
   { sampler, seed }: DraftSettings,
   isCancelled: () => boolean,
@@ -86,13 +60,12 @@ export async function draftLengths(
     const run = sample(denoiser, input, draftSampler(sampler), createRng(streamSeed(seed, length)), { isCancelled });
     let step = await run.next();
     while (!step.done) step = await run.next();
-    // The fit reads the draft in a narrower window: the same text, each hole holding what was drawn.
-    const read = plan(segments, scoringWindow(segments, FIT_CONTEXT));
-    const ids = read.ids.slice();
-    read.holes.forEach((hole, k) => ids.set(step.value.ids.subarray(drawn.holes[k].start, drawn.holes[k].start + hole.length), hole.start));
+    // The fit reads the draft in a narrower window: the text near the hole, each hole holding what was drawn.
+    const fitted = nearHole(segments, h, plan, FIT_CONTEXT);
+    const read = plan(fitted.segments, scoringWindow(fitted.segments, FIT_CONTEXT));
     if (isCancelled()) throw new CancelledError();
     const t0 = performance.now();
-    const fit = await draftFit(denoiser, { ...read, ids }, h);
+    const [fit] = await holeFits(denoiser, read, [filledFrom(read, step.value.ids, drawn.holes, fitted.first)], fitted.hole);
     forwardCalls += step.value.forwardCalls + 1;
     forwardMs += step.value.forwardMs + performance.now() - t0;
     trials.push({ length, score: fit });

@@ -12,7 +12,7 @@ import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
 import { draftLengths, type DraftSettings } from './lengthDrafts';
-import { logitsAt, PROBE_TOKENS, probePositions, scoringWindow, withHoleLength } from './holeWindow';
+import { logitsAt, nearHole, PROBE_TOKENS, probePositions, scoringWindow, withHoleLength, type Planner } from './holeWindow';
 
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
@@ -91,7 +91,8 @@ function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, leng
 }
 
 /**
- * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound). `plan` lays segments out
+ * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound), each scored with the
+ * text and holes near it (nearHole). `plan` lays segments out
  * exactly as the run will (window, sequence specials); `rules` are the model's draw rules, for what a
  * hole with an overlap may begin with. A scoring call's logits stay within `logitsLimit` bytes, the
  * batch-memory limit of sampling. With `drafts`, close first scores are settled by drafting
@@ -99,7 +100,7 @@ function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, leng
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],
-  plan: (segments: Segment[], window?: number) => SpanPlan,
+  plan: Planner,
   denoiser: Denoiser,
   isCancelled: () => boolean,
   { rules, logitsLimit = MAX_LOGITS_BYTES, drafts }: { rules?: DrawRules; logitsLimit?: number; drafts?: DraftSettings } = {},
@@ -112,21 +113,22 @@ export async function searchHoleLengths(
   for (let h = 0; h < holes.length; h++) {
     const hole = holes[h];
     if (hole.kind !== 'hole' || !hole.upTo || hole.initial !== undefined) continue;
-    const base = current;
+    // The text near the hole and the holes there: the scoring window holds no more.
+    const { segments: base, hole: near } = nearHole(current, h, plan);
     // No context next to the hole (an empty document): nothing to score; the bound and end tokens decide.
-    if (probePositions(plan(withHoleLength(base, h, 1)), h).length === 0) continue;
+    if (probePositions(plan(withHoleLength(base, near, 1)), near).length === 0) continue;
     let result = await searchLength(lengthCandidates(hole.length), async (lengths) => {
       // One scoring window for the batch, sized by its longest candidate: a long document gives
-      // every candidate the same total length (one call), cropped to the context near the holes.
-      const window = scoringWindow(withHoleLength(base, h, Math.max(...lengths)));
-      const plans = lengths.map((n) => plan(withHoleLength(base, h, n), window));
+      // every candidate the same total length (one call), cropped to the context near the hole.
+      const window = scoringWindow(withHoleLength(base, near, Math.max(...lengths)));
+      const plans = lengths.map((n) => plan(withHoleLength(base, near, n), window));
       const scores = new Array<number>(plans.length);
       const bySize = new Map<number, number[]>();
       plans.forEach((p, k) => bySize.set(p.ids.length, [...(bySize.get(p.ids.length) ?? []), k]));
-      for (const group of [...bySize.values()].flatMap((g) => callsWithinMemory(g, plans, h, denoiser, logitsLimit))) {
+      for (const group of [...bySize.values()].flatMap((g) => callsWithinMemory(g, plans, near, denoiser, logitsLimit))) {
         if (isCancelled()) throw new CancelledError();
         const t0 = performance.now();
-        const got = await scoreSameLength(denoiser, group.map((k) => plans[k]), h, rules);
+        const got = await scoreSameLength(denoiser, group.map((k) => plans[k]), near, rules);
         forwardMs += performance.now() - t0;
         forwardCalls++;
         group.forEach((k, i) => (scores[k] = got[i]));
@@ -134,8 +136,8 @@ export async function searchHoleLengths(
       return scores;
     });
     const shortlist = drafts ? draftShortlist(result.tried) : [];
-    if (shortlist.length > 0 && draftRows(denoiser, base, h, Math.max(...shortlist)) * logitRowBytes(denoiser.vocabSize) <= logitsLimit) {
-      const drafted = await draftLengths(base, h, shortlist, plan, denoiser, drafts!, isCancelled, rules);
+    if (shortlist.length > 0 && draftRows(denoiser, base, near, Math.max(...shortlist)) * logitRowBytes(denoiser.vocabSize) <= logitsLimit) {
+      const drafted = await draftLengths(base, near, shortlist, plan, denoiser, drafts!, isCancelled, rules);
       forwardCalls += drafted.forwardCalls;
       forwardMs += drafted.forwardMs;
       // The best-fitting draft's length; a tie keeps the better first score.

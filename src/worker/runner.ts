@@ -9,8 +9,10 @@ import { InfillError } from '../protocol/errors';
 import { planWithinMemory } from './batchMemory';
 import { withInjectedFault } from './faults';
 import { FramePoster, sampleHoles, sampleTexts } from './frames';
+import type { Planner } from './holeWindow';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import { MemoTokenizer } from './memoTokenizer';
+import { rankSamples } from './rankSamples';
 import { resizableHoles, startResizing } from './resizeHoles';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
@@ -87,23 +89,20 @@ function withSequenceSpecials(plan: SpanPlan, prefix: number[], suffix: number[]
   return { ids, editable, holes, cropped: plan.cropped };
 }
 
-type HoleIds = (number[] | undefined)[];
-
-/** A plan of segments in a model window (tokens, specials included; default the model's own). */
-type Planner = (segments: Segment[], modelWindow?: number) => SpanPlan;
-
 /**
  * Lays segments out as the model reads them. The one owner of "how many tokens fit": `window`, the
  * model's less what the worker puts around the text (`reserved`: the tokenizer's specials, a
  * shifted model's lead).
  */
-function makePlanner(model: LoadedModel, initialHoleIds: HoleIds, encoder: MemoTokenizer): { window: number; reserved: number; planFor: Planner } {
+function makePlanner(model: LoadedModel, encoder: MemoTokenizer): { window: number; reserved: number; planFor: Planner } {
   const { tokenizer, info } = model;
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
   const planFor: Planner = (segments, asked = info.maxLength) => {
     const modelWindow = Math.min(asked, info.maxLength);
+    // A refine hole starts from its own text, whichever holes the segments hold (the length search plans a few near one hole).
+    const initialHoleIds = segments.flatMap((s) => (s.kind === 'hole' ? [s.initial !== undefined ? encoder.encode(s.initial) : undefined] : []));
     const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
@@ -152,8 +151,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   // A hole takes in the blank its first word would take (core/overlap.ts); holes that resize keep the text as it is.
   const laid = requestSegments(request, model.chat, info.name);
   const segments = resizes ? laid : moveOverlaps(laid, encoder);
-  const initialHoleIds = segments.filter((s) => s.kind === 'hole').map((s) => (s.initial !== undefined ? encoder.encode(s.initial) : undefined));
-  const { window, reserved, planFor } = makePlanner(model, initialHoleIds, encoder);
+  const { window, reserved, planFor } = makePlanner(model, encoder);
   const sized = await sizeHoles(boundsCappedAt(segments, window), planFor, denoiser, model.drawRules, request, control, resizes);
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried, drafted }) => ({ hole, chosen, tried, ...(drafted ? { drafted } : {}) }));
@@ -163,7 +161,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const resizing = resizable.some(Boolean) ? startResizing(planned, resizable, model.resizeTokens!) : undefined;
   const plan = resizing?.plan ?? planned;
   const rng = createRng(request.seed);
-  const startTime = seedRefineHoles(plan, initialHoleIds.map((ids) => ids !== undefined), info.maskId, request.strength ?? DEFAULT_REFINE_STRENGTH, rng);
+  const startTime = seedRefineHoles(plan, segments.filter((s) => s.kind === 'hole').map((s) => s.initial !== undefined), info.maskId, request.strength ?? DEFAULT_REFINE_STRENGTH, rng);
 
   const endIds = new Set(info.endTokenIds);
   const message = (frame: Frame): FrameMessage => {
@@ -176,17 +174,22 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
   const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
   if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
+  const ranked = performance.now();
+  // Rows that resized differ in length; they are not compared.
+  const ranking = request.samples > 1 && !resizing ? await rankSamples(poster.lastShown, plan, sized.segments, planFor, denoiser, () => control.isCancelled()) : undefined;
+  const texts = sampleTexts(poster.lastShown, plan.holes, info.maskId, tokenizer, endIds);
   return {
     type: 'done',
     id,
-    samples: sampleTexts(poster.lastShown, plan.holes, info.maskId, tokenizer, endIds),
+    samples: ranking ? texts.map((t, b) => ({ ...t, fit: ranking.fits[b] })) : texts,
     steps: result.steps,
-    forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0),
+    forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0) + (ranking?.forwardCalls ?? 0),
     ...(info.topKHead ? { fullRowRetries: result.fullRowRetries } : {}),
     ...(lengths ? { lengths } : {}),
     timings: {
-      forwardMs: result.forwardMs + (search?.forwardMs ?? 0),
+      forwardMs: result.forwardMs + (search?.forwardMs ?? 0) + (ranking?.forwardMs ?? 0),
       lengthSearchMs: sized.lengthSearchMs,
+      ...(ranking ? { rankingMs: performance.now() - ranked } : {}),
       samplerMs: result.samplerMs,
       messagingMs: poster.messagingMs,
       totalMs: performance.now() - started,

@@ -27,6 +27,11 @@ test('--json prints one object with the model, sampler, samples, holes and timin
     assert.equal(s.holes.length, 1);
     assert.equal(s.text, `def add(a, b):\n    return ${s.holes[0]}\n`);
   }
+  // Best fit first; `row` says which was drawn where (the frames show row 0).
+  assert.ok(out.samples[0].fit >= out.samples[1].fit, JSON.stringify(out.samples));
+  assert.deepEqual(out.samples.map((s: { row: number }) => s.row).sort(), [0, 1]);
+  const plain = cli([...fast, '--seed', '3', '--samples', '2', 'def add(a, b):\n    return [MASK:6]\n']);
+  assert.equal(plain.stdout, out.samples.map((s: { text: string }, i: number) => `--- sample ${i + 1} ---\n${s.text}`).join(''));
   assert.ok(out.forwardCalls >= 1);
   for (const key of ['loadMs', 'forwardMs', 'samplerMs', 'messagingMs', 'totalMs', 'firstFrameMs', 'wallMs']) {
     assert.equal(typeof out.timings[key], 'number', key);

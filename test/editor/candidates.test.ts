@@ -9,6 +9,11 @@ test('identical samples are merged, first occurrence order kept', () => {
   assert.equal(uniqueCandidates([{ holes: ['ab', ''] }, { holes: ['a', 'b'] }]).length, 2);
 });
 
+test('ranked samples are offered best fit first; a tie keeps the drawn order', () => {
+  const samples = [{ holes: ['a'], fit: -9 }, { holes: ['b'], fit: -2 }, { holes: ['c'], fit: -5 }, { holes: ['b'], fit: -2 }, { holes: ['d'], fit: -5 }];
+  assert.deepEqual(uniqueCandidates(samples), [['b'], ['c'], ['d'], ['a']]);
+});
+
 test('cycling wraps both ways', () => {
   assert.equal(cycleIndex(0, 3, 1), 1);
   assert.equal(cycleIndex(2, 3, 1), 0);

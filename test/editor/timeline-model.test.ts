@@ -137,3 +137,15 @@ test("a run's title names each searched hole's lengths: those tried, those draft
   ];
   assert.match(runTitle(run), / · hole 1 lengths tried 1 2 3 4, drafted 2 3 → 3 · hole 2 lengths tried 1 → 1$/);
 });
+
+test("a run that ranked its samples says so in its title: how many, which fit best, and that the frames are sample 1's", () => {
+  const recorder = new TimelineRecorder();
+  const ranked = recorder.begin(1, META);
+  recorder.done(ranked, [{ holes: ['a'], fit: -7 }, { holes: ['b'], fit: -9 }, { holes: ['c'], fit: -3 }]);
+  assert.equal(ranked.status, 'done');
+  assert.match(runTitle(ranked), / · 3 samples, best fit sample 3 \(frames: sample 1\)$/);
+  const single = recorder.begin(2, META);
+  recorder.done(single, [{ holes: ['a'] }]);
+  assert.equal(single.ranked, undefined);
+  assert.ok(!runTitle(single).includes('samples'));
+});

@@ -2,63 +2,14 @@
 // (issue 19: the search may cost at most as much again as the infill), with the real embedded model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { draftShortlist, moveOverlaps, parsePlaceholders, planSpans, type Denoiser, type Segment } from '../../src/core';
+import { draftShortlist, moveOverlaps, parsePlaceholders, type Denoiser, type Segment } from '../../src/core';
 import { LoadedModel } from '../../src/worker/model';
 import { searchHoleLengths } from '../../src/worker/lengthSearch';
-import { SCORING_CONTEXT } from '../../src/worker/holeWindow';
+import { nearHole, SCORING_CONTEXT } from '../../src/worker/holeWindow';
 import { MemoTokenizer } from '../../src/worker/memoTokenizer';
 import { logitRowBytes } from '../../src/worker/batchMemory';
+import { plannerOf, recordingDenoiser, scriptedDenoiser } from './denoisers';
 import { embeddedModel } from './fixtures';
-
-/** `real`, telling `record` each call's sequence length and the logits it returned. */
-function recordingDenoiser(real: Denoiser, record: (length: number, logits: Float32Array) => void): Denoiser {
-  return {
-    vocabSize: real.vocabSize,
-    maskId: real.maskId,
-    usesTime: real.usesTime,
-    forward: async (ids, batch, length, t) => {
-      const logits = await real.forward(ids, batch, length, t);
-      record(length, logits);
-      return logits;
-    },
-    forwardAt: async (ids, batch, length, positions, t) => {
-      const logits = await real.forwardAt!(ids, batch, length, positions, t);
-      record(length, logits);
-      return logits;
-    },
-  };
-}
-
-/** Lays segments out with the model's tokenizer, in `window` tokens at most (the model's by default). */
-function plannerOf(model: LoadedModel) {
-  return (segments: Segment[], window?: number) => planSpans(segments, model.tokenizer, model.info.maskId, Math.min(window ?? Infinity, model.info.maxLength));
-}
-
-/**
- * A model whose logits are written by hand: `writerFor(row, call)` gives, for that row of ids in a
- * call of `call.batch` rows gathering `call.positions`, what to write into each gathered position's
- * logits (all 0 before).
- */
-function scriptedDenoiser(
-  model: LoadedModel,
-  writerFor: (row: Int32Array, call: { batch: number; positions: Int32Array }) => (l: number, logits: Float32Array) => void,
-): Denoiser {
-  const vocab = model.denoiser.vocabSize;
-  return {
-    vocabSize: vocab,
-    maskId: model.info.maskId,
-    usesTime: false,
-    forward: () => Promise.reject(new Error('the search gathers its positions')),
-    forwardAt: async (ids, batch, length, positions) => {
-      const out = new Float32Array(batch * positions.length * vocab);
-      for (let b = 0; b < batch; b++) {
-        const write = writerFor(ids.subarray(b * length, (b + 1) * length), { batch, positions });
-        positions.forEach((l, i) => write(l, out.subarray((b * positions.length + i) * vocab, (b * positions.length + i + 1) * vocab)));
-      }
-      return out;
-    },
-  };
-}
 
 test('candidates are scored in a window of the holes plus SCORING_CONTEXT tokens a side, one call per batch', async () => {
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
@@ -227,6 +178,34 @@ test('drafts on the real model: only close lengths are drafted, the best-fitting
     const tight = await searchHoleLengths(segments, plan, model.denoiser, () => false, { rules: model.drawRules, drafts, logitsLimit });
     assert.equal(tight.choices[0].drafted, undefined);
     assert.equal(tight.choices[0].chosen, draftShortlist(choice.tried)[0]);
+  } finally {
+    await model.dispose();
+  }
+});
+
+test('a hole is scored with the text and holes near it: holes further than the context are left out with everything beyond them', async () => {
+  const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
+  try {
+    const plan = plannerOf(model);
+    const far = 'total = total + values[i] * weights[i]\n'.repeat(8); // about 100 tokens
+    const segments = parsePlaceholders(`x = [MASK]\n${far}y = [MASK], [MASK:3]\n${far}z = [MASK]\n`);
+    const holesOf = (s: Segment[]) => s.filter((x) => x.kind === 'hole').length;
+    const middle = nearHole(segments, 1, plan);
+    assert.deepEqual([holesOf(middle.segments), middle.hole, middle.first], [2, 0, 1], 'the close hole to its right is kept, the far ones are not');
+    assert.equal(middle.segments[0].kind === 'text' && middle.segments[0].text, `\n${far}y = `);
+    const last = nearHole(segments, 3, plan);
+    assert.deepEqual([holesOf(last.segments), last.hole, last.first], [1, 0, 3]);
+    assert.deepEqual(nearHole(segments, 2, plan, 0).segments.filter((x) => x.kind === 'hole').length, 1, 'no context: the hole alone');
+
+    // Searched, drafted and sampled: every scoring call holds one hole's neighbourhood, not the text between far holes.
+    const lengths: number[] = [];
+    const recording = recordingDenoiser(model.denoiser, (length) => lengths.push(length));
+    const drafts = { sampler: { strategy: 'remdm-cap' as const, steps: 8, topP: 0.9 }, seed: 1 };
+    const run = await searchHoleLengths(moveOverlaps(segments, model.tokenizer), plan, recording, () => false, { rules: model.drawRules, drafts });
+    assert.deepEqual(run.choices.map((c) => c.hole), [0, 1, 3]);
+    const limit = 16 + 3 + 2 * SCORING_CONTEXT + 8;
+    assert.ok(lengths.every((n) => n <= limit), `calls of ${lengths.join(', ')} tokens (at most ${limit})`);
+    assert.ok(plan(run.segments).holes.every((h, k) => h.length === (k === 2 ? 3 : run.choices.find((c) => c.hole === k)!.chosen)));
   } finally {
     await model.dispose();
   }

@@ -34,7 +34,7 @@ test('infill before any load is not-loaded; a missing model is model-missing', a
   assert.equal(await codeOf(client.load({ ...load, modelDir: '/nonexistent/model' })), 'model-missing');
 });
 
-test('load reports the model; frames carry the drawn (first) sample per hole; done has every sample, the first as the last frame', async () => {
+test('load reports the model; frames carry the drawn (first) sample per hole; done has every sample, the first as the last frame, each with its fit', async () => {
   const info = await client.load(load);
   assert.equal(info.name, 'mdlm-code-small');
   assert.equal(info.executionProvider, 'cpu');
@@ -60,8 +60,13 @@ test('load reports the model; frames carry the drawn (first) sample per hole; do
   // The first frame still shows masks; the last one none.
   assert.ok(frames[0].holes[0].some((v) => v.state === TokenState.Masked));
   assert.ok(last.holes.flat().every((v) => v.state !== TokenState.Masked && v.state !== TokenState.Remasked));
-  assert.ok(done.forwardCalls >= 1 && done.forwardCalls <= done.steps);
+  // Several samples are ranked: each has its fit, read in one more call per hole.
+  assert.ok(done.samples.every((s) => s.fit !== undefined && Number.isFinite(s.fit) && s.fit < 0), JSON.stringify(done.samples));
+  assert.ok(done.forwardCalls >= 1 && done.forwardCalls <= done.steps + 2);
   const t = done.timings;
+  assert.ok(t.rankingMs !== undefined && t.rankingMs > 0 && t.rankingMs < t.totalMs);
+  const single = await client.infill(request('def f(x):\n    return [MASK:8]\n')).result;
+  assert.deepEqual([single.samples[0].fit, single.timings.rankingMs], [undefined, undefined], 'one sample is not ranked');
   assert.ok(t.forwardMs > 0 && t.totalMs >= t.forwardMs && t.firstFrameMs > 0 && t.messagingMs >= 0);
   assert.ok(typeof last.sentAt === 'number' && Math.abs(Date.now() - last.sentAt) < 60_000);
 });

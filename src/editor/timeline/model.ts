@@ -9,7 +9,7 @@
  * recorded (never invented).
  */
 import { TokenState } from '../../core/types';
-import { holeTexts, type HoleLengthReport, type TokenView } from '../../protocol/protocol';
+import { bestFirst, holeTexts, type HoleLengthReport, type SampleTexts, type TokenView } from '../../protocol/protocol';
 
 /** Token views one run may keep (about 10 MB): 1,024 steps of a 97-token hole. */
 export const MAX_VIEWS_PER_RUN = 100_000;
@@ -48,6 +48,8 @@ export interface TimelineRun {
   lengths?: HoleLengthReport[];
   /** Every how many steps a frame is kept (1 unless the run is too long for MAX_VIEWS_PER_RUN). */
   stride?: number;
+  /** When the run ranked several samples by fit: how many, and which (1-based) fit best; the frames are sample 1's. */
+  ranked?: { samples: number; best: number };
 }
 
 /** The frame shown for a step: the step itself, or the closest earlier one that was recorded. */
@@ -147,7 +149,12 @@ export { holeTexts };
 /** A one-line description of a run, for pickers and headers. */
 export function runTitle(run: TimelineRun): string {
   const m = run.meta;
-  return `#${run.id} ${m.strategy} · T=${run.frames.length} · seed ${m.seed} · ${m.label} in ${m.document}${lengthsTitle(run)}`;
+  return `#${run.id} ${m.strategy} · T=${run.frames.length} · seed ${m.seed} · ${m.label} in ${m.document}${lengthsTitle(run)}${rankedTitle(run)}`;
+}
+
+/** ' · 4 samples, best fit sample 3 (frames: sample 1)' when the run ranked its samples, or ''. */
+export function rankedTitle(run: TimelineRun): string {
+  return run.ranked ? ` · ${run.ranked.samples} samples, best fit sample ${run.ranked.best} (frames: sample 1)` : '';
 }
 
 /** ' · hole 1 lengths tried 1 2 3 4, drafted 3 4 → 3' per searched hole, or ''. */
@@ -221,5 +228,13 @@ export class TimelineRecorder {
     if (run.status !== 'running') return;
     run.status = status;
     if (note) run.note = note;
+  }
+
+  /** Finishes a run that completed; `samples` (the result's) say whether it ranked them and which fit best. */
+  done(run: TimelineRun, samples: readonly SampleTexts[]): void {
+    if (run.status !== 'running') return;
+    this.finish(run, 'done');
+    const best = bestFirst(samples)[0];
+    if (best?.fit !== undefined) run.ranked = { samples: samples.length, best: samples.indexOf(best) + 1 };
   }
 }

@@ -1,0 +1,55 @@
+/**
+ * Scores a run's samples by how well they fit, to rank them: each hole read back in a narrow window with the
+ * sample's text in place, its tokens and probes scored by pseudo-log-likelihood (holeFits), summed
+ * over the holes. The model judges its own drafts as a whole, which one left-to-right pass cannot:
+ * on the held-out spans the best-fitting of four samples is exactly right more often than one sample
+ * (bench/RESULTS.md, "Ranking samples by fit").
+ */
+import { CancelledError } from '../core/errors';
+import type { SpanPlan } from '../core/span';
+import type { Denoiser, Frame, Segment } from '../core/types';
+import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
+import { FIT_CONTEXT, filledFrom, holeFits, nearHole, PROBE_TOKENS, scoringWindow, type Planner } from './holeWindow';
+
+export interface SampleRanking {
+  /** Each sample's fit (higher is better), by row. */
+  fits: number[];
+  forwardCalls: number;
+  forwardMs: number;
+}
+
+/**
+ * Scores every row of `frame` (the finished samples of `sampled`, laid out from `segments`). Each
+ * hole's rows go in calls whose logits stay within `logitsLimit` bytes.
+ */
+export async function rankSamples(
+  frame: Frame,
+  sampled: SpanPlan,
+  segments: readonly Segment[],
+  plan: Planner,
+  denoiser: Denoiser,
+  isCancelled: () => boolean,
+  logitsLimit = MAX_LOGITS_BYTES,
+): Promise<SampleRanking> {
+  const rows = Array.from({ length: frame.batch }, (_, b) => frame.ids.subarray(b * frame.length, (b + 1) * frame.length));
+  const fits = new Array<number>(frame.batch).fill(0);
+  let forwardCalls = 0;
+  let forwardMs = 0;
+  for (let h = 0; h < sampled.holes.length; h++) {
+    const near = nearHole(segments, h, plan, FIT_CONTEXT);
+    const read = plan(near.segments, scoringWindow(near.segments, FIT_CONTEXT));
+    const filled = rows.map((row) => filledFrom(read, row, sampled.holes, near.first));
+    // Two rows of logits a sample: gathered (the hole and its probes) or whole rows.
+    const perRow = 2 * (denoiser.forwardAt ? read.holes[near.hole].length + 2 * PROBE_TOKENS : read.ids.length) * logitRowBytes(denoiser.vocabSize);
+    const perCall = Math.max(1, Math.floor(logitsLimit / perRow));
+    for (let b = 0; b < filled.length; b += perCall) {
+      if (isCancelled()) throw new CancelledError();
+      const t0 = performance.now();
+      const got = await holeFits(denoiser, read, filled.slice(b, b + perCall), near.hole);
+      forwardMs += performance.now() - t0;
+      forwardCalls++;
+      got.forEach((fit, i) => (fits[b + i] += fit));
+    }
+  }
+  return { fits, forwardCalls, forwardMs };
+}
