@@ -12,14 +12,17 @@ import { TokenState, type RemaskingStrategyName, type Rng, type SamplerOptions }
 export interface GatheredLogits {
   count: number;
   rowOf: Int32Array;
+  /** When only some rows were run: row b's logits are entry slotOf[b] (-1: not run). Absent: every row. */
+  slotOf?: Int32Array;
 }
 
 /** Offset of row b, position l's logits. */
 export function logitsOffset(gathered: GatheredLogits | undefined, b: number, l: number, length: number, vocab: number): number {
   if (!gathered) return (b * length + l) * vocab;
   const r = gathered.rowOf[l];
-  if (r < 0) throw new Error(`logits for position ${l} were not computed`);
-  return (b * gathered.count + r) * vocab;
+  const slot = gathered.slotOf ? gathered.slotOf[b] : b;
+  if (r < 0 || slot < 0) throw new Error(`logits for row ${b}, position ${l} were not computed`);
+  return (slot * gathered.count + r) * vocab;
 }
 
 /** Where a step writes its result. May be the input buffers themselves (updated in place). */

@@ -101,6 +101,8 @@ class Canvas {
   private readonly temperature: number;
   private readonly rowOf: Int32Array;
   private readonly positions: Int32Array;
+  private readonly slotOf: Int32Array;
+  private readonly rowList: Int32Array;
 
   constructor(
     private readonly denoiser: Denoiser,
@@ -122,6 +124,8 @@ class Canvas {
     this.buffers = { ids: new Int32Array(n), state: new Uint8Array(n), confidence: new Float32Array(n) };
     this.rowOf = new Int32Array(this.length);
     this.positions = new Int32Array(this.length);
+    this.slotOf = new Int32Array(this.batch);
+    this.rowList = new Int32Array(this.batch);
     this.temperature = o.temperature;
     // The top-k form serves draws under top-k or a nucleus, and every argmax; its classes are the draw rules'.
     const served = isDecoderStrategy(o.strategy) || o.topK > 0 || o.topP < 1;
@@ -166,11 +170,38 @@ class Canvas {
   }
 
   /**
-   * Logits for the current ids at `at` (default: every masked position) when the model gathers,
-   * in the top-k form when the run uses a top-k head and `fullRows` is not asked. No logits are
-   * ever reused: a model call follows a step that changed the ids, or is the first.
+   * Rows with a position that unmasks in this step (ascending): a ReMDM step reads no other row's
+   * logits, and on a CPU a call costs by the rows in it.
    */
-  private async logitsFor(t: number, at: Int32Array | undefined, fullRows: boolean): Promise<ModelLogits> {
+  decodingRows(decodes: DecodeList): Int32Array {
+    const { slotOf, rowList: rows, length } = this;
+    slotOf.fill(-1);
+    for (let k = 0; k < decodes.count; k++) slotOf[Math.floor(decodes.at[k] / length)] = 0;
+    let count = 0;
+    for (let b = 0; b < this.batch; b++) {
+      if (slotOf[b] === 0) {
+        slotOf[b] = count;
+        rows[count++] = b;
+      }
+    }
+    return rows.subarray(0, count);
+  }
+
+  /** The current ids of `rows` only, one after another. */
+  private idsOf(rows: Int32Array): Int32Array {
+    const { length } = this;
+    const out = new Int32Array(rows.length * length);
+    rows.forEach((b, i) => out.set(this.ids.subarray(b * length, (b + 1) * length), i * length));
+    return out;
+  }
+
+  /**
+   * Logits for the current ids at `at` (default: every masked position) when the model gathers,
+   * for `ofRows` only when given (default every row), in the top-k form when the run uses a top-k
+   * head and `fullRows` is not asked. No logits are ever reused: a model call follows a step that
+   * changed the ids, or is the first.
+   */
+  private async logitsFor(t: number, at: Int32Array | undefined, fullRows: boolean, ofRows?: Int32Array): Promise<ModelLogits> {
     if (this.isCancelled()) throw new CancelledError();
     const { denoiser, batch, length, vocab } = this;
     const t0 = performance.now();
@@ -188,9 +219,11 @@ class Canvas {
     let expected = batch * length * vocab;
     if (denoiser.forwardAt) {
       const where = at ?? this.maskedPositions();
-      this.gathered = { count: where.length, rowOf: this.rowOf };
-      expected = batch * where.length * vocab;
-      logits = await denoiser.forwardAt(this.ids, batch, length, where, times);
+      const only = ofRows && ofRows.length < batch ? ofRows : undefined;
+      this.gathered = { count: where.length, rowOf: this.rowOf, ...(only ? { slotOf: this.slotOf } : {}) };
+      const called = only?.length ?? batch;
+      expected = called * where.length * vocab;
+      logits = await denoiser.forwardAt(only ? this.idsOf(only) : this.ids, called, length, where, times?.subarray(0, called));
     } else {
       logits = await denoiser.forward(this.ids, batch, length, times);
     }
@@ -203,20 +236,20 @@ class Canvas {
   }
 
   /**
-   * The model's logits at `at` (default: every masked position) handed to `use`, the step's own
-   * arithmetic. Top-k logits that do not determine a draw (FullRowsNeeded) are asked for again as
-   * full rows, and, where more tokens would have served the row, the next calls ask the head for
-   * twice as many.
+   * The model's logits at `at` (default: every masked position; of `ofRows` only, when given and the
+   * model gathers) handed to `use`, the step's own arithmetic. Top-k logits that do not determine
+   * a draw (FullRowsNeeded) are asked for again as full rows, and, where more tokens would have
+   * served the row, the next calls ask the head for twice as many.
    */
-  async withLogits<T>(t: number, at: Int32Array | undefined, use: (logits: ModelLogits) => T): Promise<T> {
-    const logits = await this.logitsFor(t, at, false);
+  async withLogits<T>(t: number, at: Int32Array | undefined, use: (logits: ModelLogits) => T, ofRows?: Int32Array): Promise<T> {
+    const logits = await this.logitsFor(t, at, false, ofRows);
     try {
       return this.timed(() => use(logits));
     } catch (err) {
       if (!(err instanceof FullRowsNeeded)) throw err;
       this.fullRowRetries++;
       if (err.widerHeadHelps) this.headK = Math.min(MAX_HEAD_K, 2 * (this.headK ?? DEFAULT_HEAD_K));
-      const full = await this.logitsFor(t, at, true);
+      const full = await this.logitsFor(t, at, true, ofRows);
       return this.timed(() => use(full));
     }
   }
@@ -268,15 +301,18 @@ async function* decoderSteps(canvas: Canvas, o: Required<SamplerOptions>): Async
 
 /**
  * One ReMDM step from t to s: every draw first; the model is called only if some position unmasks,
- * and only for those. Returns whether the model was called.
+ * and only for those positions and the rows they are in. Returns whether the model was called.
  */
 async function remaskingStep(canvas: Canvas, o: Required<SamplerOptions>, t: number, s: number, rng: Rng, decodes: DecodeList, posterior: PosteriorFn | undefined, gathers: boolean): Promise<boolean> {
   const { batch, length, vocab, maskId, processor, editable } = canvas;
   const plan = canvas.timed(() => planRemaskingStep({ ids: canvas.ids, editable, confidence: canvas.confidence, batch, length, maskId, t, s, rng, options: o, posterior, out: canvas.buffers, decodes }));
   const called = decodes.count > 0;
   if (called) {
-    await canvas.withLogits(t, gathers ? canvas.decodingPositions(decodes) : undefined, (logits) =>
-      completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered, constraint: canvas.constraint }),
+    await canvas.withLogits(
+      t,
+      gathers ? canvas.decodingPositions(decodes) : undefined,
+      (logits) => completeRemaskingStep(plan, logits, { length, vocab, processor, gathered: canvas.gathered, constraint: canvas.constraint }),
+      gathers ? canvas.decodingRows(decodes) : undefined,
     );
   }
   canvas.timed(() => canvas.adopt());

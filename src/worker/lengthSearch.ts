@@ -92,11 +92,11 @@ function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, leng
 
 /**
  * Sizes each `upTo` hole in turn (holes not yet sized stay at their bound), each scored with the
- * text and holes near it (nearHole). `plan` lays segments out
- * exactly as the run will (window, sequence specials); `rules` are the model's draw rules, for what a
- * hole with an overlap may begin with. A scoring call's logits stay within `logitsLimit` bytes, the
- * batch-memory limit of sampling. With `drafts`, close first scores are settled by drafting
- * (lengthDrafts.ts) where the drafts' logits fit that limit too.
+ * text and holes near it (nearHole). `plan` lays segments out exactly as the run will (window,
+ * sequence specials); `rules` are the model's draw rules, for what a hole with an overlap may begin
+ * with. A scoring call's logits stay within `logitsLimit` bytes, the batch-memory limit of
+ * sampling. With `drafts`, close first scores are settled by drafting (lengthDrafts.ts) where the
+ * drafts' logits fit that limit too.
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],

@@ -47,15 +47,22 @@ for (const strategy of STRATEGY_NAMES) {
     assert.equal(model.requests.length, called.length);
     model.requests.forEach(({ ids, positions }, k) => {
       const f = called[k];
+      const decodes = (r: number, l: number) => f.state[r * 13 + l] === TokenState.Decoded;
+      // A ReMDM step runs only the rows where a position unmasks, and asks for the positions that
+      // unmask in at least one row; decoders and the noise-removal step run every row, for every
+      // position still masked in at least one.
+      const everyRow = isDecoderStrategy(strategy) || f.step === f.totalSteps;
+      const rows = everyRow ? [0, 1, 2] : [0, 1, 2].filter((r) => Array.from({ length: 13 }, (_, l) => l).some((l) => decodes(r, l)));
+      assert.equal(ids.length, rows.length * 13, `step ${f.step}: rows ${rows.join(' ')}`);
+      const before = gathered.indexOf(f) > 0 ? gathered[gathered.indexOf(f) - 1].ids : Int32Array.from([0, 1, 2].flatMap(() => Array.from(input(3).ids)));
+      rows.forEach((r, i) => assert.deepEqual(ids.subarray(i * 13, (i + 1) * 13), before.subarray(r * 13, (r + 1) * 13), `step ${f.step}: row ${r}'s ids`));
       const expected = [];
       for (let l = 0; l < 13; l++) {
-        const rows = [0, 1, 2];
-        // A ReMDM step asks for the positions that unmask in at least one row; decoders and the
-        // noise-removal step for every position still masked in at least one row.
-        const wanted = isDecoderStrategy(strategy) || f.step === f.totalSteps ? rows.some((r) => ids[r * 13 + l] === MASK) : rows.some((r) => f.state[r * 13 + l] === TokenState.Decoded);
+        const wanted = everyRow ? rows.some((r) => ids[r * 13 + l] === MASK) : rows.some((r) => decodes(r, l));
         if (wanted) expected.push(l);
       }
       assert.deepEqual(positions, expected, `step ${f.step}`);
     });
+    if (!isDecoderStrategy(strategy)) assert.ok(model.requests.some((r) => r.ids.length < 3 * 13), 'some step ran fewer rows than the batch');
   });
 }

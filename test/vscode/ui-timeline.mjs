@@ -196,11 +196,10 @@ const tests = [
       await waitFor(async () => (await frame.locator('#run-a option').count()) === 2, { timeout: 60_000, what: 'the rerolled run listed in the panel' });
       // Finished: its keys offered, or (the click above put the cursor away from the hole) waiting there.
       await waitFor(async () => (await statusBarTexts(page)).some((t) => /Tab accept|preview waiting at the hole/.test(t)), { timeout: 120_000, what: 'the rerolled run to finish' });
-      // Show the first run (#1) and compare it with the reroll (#2), as a person picks them.
-      const labels = await frame.locator('#run-a option').allTextContents();
-      const labelOf = (n) => labels.find((label) => label.startsWith(`#${n} `));
-      await frame.locator('#run-a').selectOption({ label: labelOf(1) });
-      await frame.locator('#run-b').selectOption({ label: labelOf(2) });
+      // Show the first run (#1) and compare it with the reroll (#2). By the run's id: a title grows
+      // when its run ends (the samples it ranked), so a label read a moment before may be gone.
+      await frame.locator('#run-a').selectOption({ value: '1' });
+      await frame.locator('#run-b').selectOption({ value: '2' });
       const grids = frame.locator('.runs.compare .run .grid');
       await waitFor(async () => (await grids.count()) === 2, { timeout: 15_000, what: 'two grids side by side' });
       const titles = await frame.locator('.runs.compare .run h2').allTextContents();
