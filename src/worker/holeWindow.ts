@@ -86,6 +86,11 @@ export interface LogitsAt {
   offset(b: number, l: number): number;
 }
 
+/** Logit rows that one row of a call reads (logitsAt): a hole of `holeLength` and its probes where the model gathers, else all `rowLength`. */
+export function logitRowsRead(denoiser: Denoiser, holeLength: number, rowLength: number): number {
+  return denoiser.forwardAt ? holeLength + 2 * PROBE_TOKENS : rowLength;
+}
+
 /** Logits at `positions` of each row: gathered where the model can (forwardAt), else read from whole rows. */
 export async function logitsAt(denoiser: Denoiser, ids: Int32Array, batch: number, length: number, positions: Int32Array, times?: Float64Array): Promise<LogitsAt> {
   const vocab = denoiser.vocabSize;

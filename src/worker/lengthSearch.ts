@@ -12,7 +12,7 @@ import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
 import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
 import { draftLengths, type DraftSettings } from './lengthDrafts';
-import { logitsAt, nearHole, PROBE_TOKENS, probePositions, scoringWindow, withHoleLength, type Planner } from './holeWindow';
+import { logitRowsRead, logitsAt, nearHole, probePositions, scoringWindow, withHoleLength, type Planner } from './holeWindow';
 
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
@@ -76,9 +76,7 @@ async function scoreSameLength(denoiser: Denoiser, plans: SpanPlan[], h: number,
  * one plan a call: a large vocabulary with a long bound would otherwise ask for gigabytes at once.
  */
 function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denoiser: Denoiser, limit: number): number[][] {
-  const rows = denoiser.forwardAt
-    ? Math.max(...group.map((k) => plans[k].holes[h].length)) + 2 * PROBE_TOKENS
-    : plans[group[0]].ids.length;
+  const rows = logitRowsRead(denoiser, Math.max(...group.map((k) => plans[k].holes[h].length)), plans[group[0]].ids.length);
   const perCall = Math.max(1, Math.floor(limit / (rows * logitRowBytes(denoiser.vocabSize))));
   const calls: number[][] = [];
   for (let i = 0; i < group.length; i += perCall) calls.push(group.slice(i, i + perCall));
@@ -87,7 +85,7 @@ function callsWithinMemory(group: number[], plans: SpanPlan[], h: number, denois
 
 /** Logit rows the drafts of hole `h` at up to `length` tokens ask for at most (a fit's two rows): drafts keep to the batch-memory limit too. */
 function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, length: number): number {
-  return 2 * (denoiser.forwardAt ? length + 2 * PROBE_TOKENS : scoringWindow(withHoleLength(base, h, length)));
+  return 2 * logitRowsRead(denoiser, length, scoringWindow(withHoleLength(base, h, length)));
 }
 
 /**

@@ -9,7 +9,7 @@ import { CancelledError } from '../core/errors';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Frame, Segment } from '../core/types';
 import { logitRowBytes, MAX_LOGITS_BYTES } from './batchMemory';
-import { FIT_CONTEXT, filledFrom, holeFits, nearHole, PROBE_TOKENS, scoringWindow, type Planner } from './holeWindow';
+import { FIT_CONTEXT, filledFrom, holeFits, logitRowsRead, nearHole, scoringWindow, type Planner } from './holeWindow';
 
 export interface SampleRanking {
   /** Each sample's fit (higher is better), by row. */
@@ -39,8 +39,8 @@ export async function rankSamples(
     const near = nearHole(segments, h, plan, FIT_CONTEXT);
     const read = plan(near.segments, scoringWindow(near.segments, FIT_CONTEXT));
     const filled = rows.map((row) => filledFrom(read, row, sampled.holes, near.first));
-    // Two rows of logits a sample: gathered (the hole and its probes) or whole rows.
-    const perRow = 2 * (denoiser.forwardAt ? read.holes[near.hole].length + 2 * PROBE_TOKENS : read.ids.length) * logitRowBytes(denoiser.vocabSize);
+    // Two rows a sample.
+    const perRow = 2 * logitRowsRead(denoiser, read.holes[near.hole].length, read.ids.length) * logitRowBytes(denoiser.vocabSize);
     const perCall = Math.max(1, Math.floor(logitsLimit / perRow));
     for (let b = 0; b < filled.length; b += perCall) {
       if (isCancelled()) throw new CancelledError();
