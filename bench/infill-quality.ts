@@ -19,7 +19,8 @@
  * `--samples K` draws K samples per case in one run and scores the best-fitting one (the one the
  * editor offers first), next to the first drawn.
  * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
- * tried, drafted and chosen), for reading where a length search went wrong.
+ * tried, drafted and chosen, every sample's text and fit), for reading where a length search went
+ * wrong or choosing again offline.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,7 +107,7 @@ async function main() {
           const right = bestFirst(done.samples)[0].holes[0] === c.answer;
           if (right) exact++;
           if (done.samples[0].holes[0] === c.answer) firstDrawn++;
-          if (perCaseFile) perCase.push(JSON.stringify({ config: spec, domain, case: i, length: c.length, exact: right, chosen: done.lengths?.[0]?.chosen, tried: done.lengths?.[0]?.tried, drafted: done.lengths?.[0]?.drafted }));
+          if (perCaseFile) perCase.push(JSON.stringify({ config: spec, domain, case: i, length: c.length, exact: right, chosen: done.lengths?.[0]?.chosen, tried: done.lengths?.[0]?.tried, drafted: done.lengths?.[0]?.drafted, samples: done.samples }));
           chosen += done.lengths?.[0]?.chosen ?? tokens;
           totalMs += done.timings.totalMs;
           searchMs += done.timings.lengthSearchMs ?? 0;

@@ -154,6 +154,12 @@ test('close first scores are settled by drafts: each close length sampled once i
     const limit = 16 + 2 * SCORING_CONTEXT + 8;
     assert.ok(callLengths.every((n) => n <= limit), `calls of ${callLengths.join(', ')} tokens (at most ${limit})`);
     assert.equal(run.forwardCalls, callLengths.length);
+    // Left to the run (several samples): the close lengths, undrafted, the best first score first.
+    const left = await searchHoleLengths(segments, plan, scripted, () => false, { drafts, leaveShortlist: true });
+    assert.deepEqual(left.choices[0].shortlist, [2, fitsAt]);
+    assert.equal(left.choices[0].chosen, 2);
+    assert.equal(left.choices[0].drafted, undefined);
+    assert.equal(left.forwardCalls, firstOnly.forwardCalls, 'no draft calls');
   } finally {
     await model.dispose();
   }
@@ -163,7 +169,7 @@ test('drafts on the real model: only close lengths are drafted, the best-fitting
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const plan = plannerOf(model);
-    const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    return [MASK:..8]\n\nprint(add(1, 2))\n'), model.tokenizer);
+    const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    [MASK:..8]\n\nprint(add(1, 2))\n'), model.tokenizer);
     const drafts = { sampler: { strategy: 'remdm-cap' as const, steps: 8, topP: 0.9 }, seed: 1 };
     const run = await searchHoleLengths(segments, plan, model.denoiser, () => false, { rules: model.drawRules, drafts });
     const [choice] = run.choices;
