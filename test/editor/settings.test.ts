@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SAMPLER_OPTIONS, SCHEDULE_NAMES, STRATEGY_NAMES } from '../../src/core/options';
-import { DEFAULT_PRESET, PRESET_SETTINGS } from '../../src/core/presets';
+import { DEFAULT_PRESET, PRESET_SETTINGS, PRESETS } from '../../src/core/presets';
 import { EXECUTION_PROVIDERS } from '../../src/protocol/protocol';
 
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
@@ -36,4 +36,14 @@ test('the enums in package.json are the lists the code checks against', () => {
   assert.deepEqual(setting('executionProvider').enum, [...EXECUTION_PROVIDERS]);
   assert.deepEqual(setting('preset').enum, [...PRESET_SETTINGS]);
   assert.equal(setting('preset').default, DEFAULT_PRESET);
+});
+
+test("the preset setting's descriptions give the same time and quality as the picker's (presets.ts)", () => {
+  const { enum: names, enumDescriptions } = setting('preset') as { enum: string[]; enumDescriptions: string[] };
+  const figures = (text: string) => text.match(/\d+(\.\d+)? (s|ms)\b|\d+%/g) ?? [];
+  for (const preset of PRESETS) {
+    const described = enumDescriptions[names.indexOf(preset.name)];
+    assert.ok(figures(preset.description).length >= 2, preset.description);
+    assert.deepEqual(figures(described), figures(preset.description), preset.name);
+  }
 });
