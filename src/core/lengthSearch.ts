@@ -116,12 +116,3 @@ export function draftShortlist(tried: readonly LengthTrial[], count = DRAFT_COUN
   const close = ranked.slice(0, count).filter((t) => t.score >= ranked[0].score - margin);
   return close.length > 1 ? close.map((t) => t.length) : [];
 }
-
-/**
- * How a run's `samples` candidates spread over shortlisted `lengths` (best first): as evenly as
- * they go, the better first scores taking the extra ones; lengths past `samples` get none.
- */
-export function spreadSamples(lengths: readonly number[], samples: number): { length: number; count: number }[] {
-  const used = lengths.slice(0, Math.min(lengths.length, samples));
-  return used.map((length, i) => ({ length, count: Math.floor(samples / used.length) + (i < samples % used.length ? 1 : 0) }));
-}

@@ -44,17 +44,9 @@ export interface InfillRequest {
 export interface HoleLengthReport {
   /** Index of the hole among the request's holes. */
   hole: number;
-  /**
-   * The length kept. A run of several samples with one hole searched may draw them at a few
-   * lengths (`drafted`): a frame's report then gives the length its frames are drawn at, `done`'s
-   * the best-fitting sample's.
-   */
   chosen: number;
   tried: { length: number; score: number }[];
-  /**
-   * When a few first scores were close: those lengths sampled, each scored by how well its best
-   * sample fits: a one-step draft each, or, with several samples, the run's own samples.
-   */
+  /** When a few first scores were close: those lengths sampled once each, scored by how well the sample fits. */
   drafted?: { length: number; score: number }[];
 }
 

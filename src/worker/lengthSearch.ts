@@ -17,8 +17,6 @@ import { logitRowsRead, logitsAt, nearHole, probePositions, scoringWindow, withH
 export interface HoleLengthChoice extends LengthSearchResult {
   /** Index of the hole among the request's holes. */
   hole: number;
-  /** With `leaveShortlist`: the close lengths, best first score first, left undrafted for the run to sample (`chosen` is the first). */
-  shortlist?: number[];
 }
 
 export interface LengthSearchRun {
@@ -96,15 +94,14 @@ function draftRows(denoiser: Denoiser, base: readonly Segment[], h: number, leng
  * sequence specials); `rules` are the model's draw rules, for what a hole with an overlap may begin
  * with. A scoring call's logits stay within `logitsLimit` bytes, the batch-memory limit of
  * sampling. With `drafts`, close first scores are settled by drafting (lengthDrafts.ts) where the
- * drafts' logits fit that limit too; with `leaveShortlist` too, they are left to the run, which
- * draws its candidates at those lengths (runner.ts).
+ * drafts' logits fit that limit too.
  */
 export async function searchHoleLengths(
   segments: readonly Segment[],
   plan: Planner,
   denoiser: Denoiser,
   isCancelled: () => boolean,
-  { rules, logitsLimit = MAX_LOGITS_BYTES, drafts, leaveShortlist = false }: { rules?: DrawRules; logitsLimit?: number; drafts?: DraftSettings; leaveShortlist?: boolean } = {},
+  { rules, logitsLimit = MAX_LOGITS_BYTES, drafts }: { rules?: DrawRules; logitsLimit?: number; drafts?: DraftSettings } = {},
 ): Promise<LengthSearchRun> {
   let current = segments.map((s) => (s.kind === 'hole' && s.upTo ? { ...s } : s));
   const choices: HoleLengthChoice[] = [];
@@ -137,11 +134,6 @@ export async function searchHoleLengths(
       return scores;
     });
     const shortlist = drafts ? draftShortlist(result.tried) : [];
-    if (shortlist.length > 0 && leaveShortlist) {
-      choices.push({ hole: h, ...result, chosen: shortlist[0], shortlist });
-      current = withHoleLength(current, h, shortlist[0]);
-      continue;
-    }
     if (shortlist.length > 0 && draftRows(denoiser, base, near, Math.max(...shortlist)) * logitRowBytes(denoiser.vocabSize) <= logitsLimit) {
       const drafted = await draftLengths(base, near, shortlist, plan, denoiser, drafts!, isCancelled, rules);
       forwardCalls += drafted.forwardCalls;

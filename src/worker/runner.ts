@@ -12,7 +12,7 @@ import { FramePoster, sampleHoles, sampleTexts } from './frames';
 import type { Planner } from './holeWindow';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import { MemoTokenizer } from './memoTokenizer';
-import { rankAll, reportsAfterRanking, samplingsOf, type Drawn } from './samplings';
+import { rankSamples } from './rankSamples';
 import { resizableHoles, startResizing } from './resizeHoles';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
@@ -117,30 +117,25 @@ interface SizedHoles {
 
 /**
  * Gives each `upTo` hole its length by a length search first, unless the request samples at the
- * bound or the model sizes holes itself (expand/delete: `resizes`). A run of several samples with
- * one hole searched leaves a close call between lengths to its samples (samplingsOf).
+ * bound or the model sizes holes itself (expand/delete: `resizes`).
  */
 async function sizeHoles(segments: Segment[], planFor: Planner, denoiser: Denoiser, rules: DrawRules, request: InfillRequest, control: RunControl, resizes: boolean): Promise<SizedHoles> {
-  const searched = segments.filter((s) => s.kind === 'hole' && s.upTo && s.initial === undefined).length;
-  if (request.holeLength === 'bound' || resizes || searched === 0) return { segments, lengthSearchMs: 0 };
+  if (request.holeLength === 'bound' || resizes || !segments.some((s) => s.kind === 'hole' && s.upTo && s.initial === undefined)) return { segments, lengthSearchMs: 0 };
   const started = performance.now();
   planFor(segments); // a request too long for the window fails here, before any model call
-  const drafts = { sampler: request.sampler, seed: request.seed };
-  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled(), { rules, drafts, leaveShortlist: request.samples > 1 && searched === 1 });
+  const search = await searchHoleLengths(segments, planFor, denoiser, () => control.isCancelled(), { rules, drafts: { sampler: request.sampler, seed: request.seed } });
   return { segments: search.segments, search, lengthSearchMs: performance.now() - started };
 }
 
-/** Runs the sampler to the end, offering every frame to `poster` (when the sampling is shown). */
-async function drain(generator: AsyncGenerator<Frame, SampleResult, void>, poster: FramePoster | undefined): Promise<{ result: SampleResult; last: Frame | undefined }> {
-  let last: Frame | undefined;
+/** Runs the sampler to the end, offering every frame to `poster`. */
+async function drain(generator: AsyncGenerator<Frame, SampleResult, void>, poster: FramePoster): Promise<SampleResult> {
   let step = await generator.next();
   while (!step.done) {
-    last = step.value;
-    poster?.offer(step.value);
+    poster.offer(step.value);
     step = await generator.next();
   }
-  poster?.flush();
-  return { result: step.value, last: poster ? poster.lastShown : last };
+  poster.flush();
+  return step.value;
 }
 
 export async function runInfill(model: LoadedModel, id: number, request: InfillRequest, control: RunControl): Promise<DoneMessage> {
@@ -161,53 +156,44 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried, drafted }) => ({ hole, chosen, tried, ...(drafted ? { drafted } : {}) }));
   const gathers = model.denoiser.forwardAt !== undefined;
-  const refineHoles = segments.filter((s) => s.kind === 'hole').map((s) => s.initial !== undefined);
-  const endIds = new Set(info.endTokenIds);
+  const planned = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
+  const resizable = resizes ? resizableHoles(sized.segments) : [];
+  const resizing = resizable.some(Boolean) ? startResizing(planned, resizable, model.resizeTokens!) : undefined;
+  const plan = resizing?.plan ?? planned;
   const rng = createRng(request.seed);
-  const drawn: Drawn[] = [];
-  let poster: FramePoster | undefined;
-  // Frames show the first sampling's first sample; the others run unseen.
-  for (const { segments: laidOut, count } of samplingsOf(sized.segments, search, request.samples)) {
-    const planned = planWithinMemory((modelWindow) => planFor(laidOut, modelWindow), { window: info.maxLength, reserved, samples: count, vocab: info.vocabSize, gathers });
-    const resizable = resizes ? resizableHoles(laidOut) : [];
-    const resizing = resizable.some(Boolean) ? startResizing(planned, resizable, model.resizeTokens!) : undefined;
-    const plan = resizing?.plan ?? planned;
-    const startTime = seedRefineHoles(plan, refineHoles, info.maskId, request.strength ?? DEFAULT_REFINE_STRENGTH, rng);
-    const message = (frame: Frame): FrameMessage => {
-      const holes = sampleHoles(frame, 0, plan.holes, info.maskId, tokenizer, endIds);
-      return { type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() };
-    };
-    const shown = drawn.length === 0 ? new FramePoster(message, (m) => control.postFrame(m), request.maxFramesPerSecond, started) : undefined;
-    poster ??= shown;
-    const constraint = new DrawConstraint(model.drawRules, plan.holes, plan.ids.length, info.maskId);
-    const input = { ids: plan.ids, editable: plan.editable, batch: count, constraint, ...(resizing ? { resize: resizing.rule } : {}) };
-    const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
-    const { result, last } = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), shown);
-    if (!last) throw new InfillError('runtime', 'the sampler produced no frames');
-    drawn.push({ segments: laidOut, plan, last, result, resized: resizing !== undefined });
-  }
+  const startTime = seedRefineHoles(plan, segments.filter((s) => s.kind === 'hole').map((s) => s.initial !== undefined), info.maskId, request.strength ?? DEFAULT_REFINE_STRENGTH, rng);
+
+  const endIds = new Set(info.endTokenIds);
+  const message = (frame: Frame): FrameMessage => {
+    const holes = sampleHoles(frame, 0, plan.holes, info.maskId, tokenizer, endIds);
+    return { type: 'frame', id, step: frame.step, totalSteps: frame.totalSteps, holes, ...(lengths ? { lengths } : {}), sentAt: epochMs() };
+  };
+  const poster = new FramePoster(message, (m) => control.postFrame(m), request.maxFramesPerSecond, started);
+  const constraint = new DrawConstraint(model.drawRules, plan.holes, plan.ids.length, info.maskId);
+  const input = { ids: plan.ids, editable: plan.editable, batch: request.samples, constraint, ...(resizing ? { resize: resizing.rule } : {}) };
+  const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
+  const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
+  if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
   const ranked = performance.now();
   // Rows that resized differ in length; they are not compared.
-  const ranking = request.samples > 1 && !drawn.some((d) => d.resized) ? await rankAll(drawn, planFor, denoiser, () => control.isCancelled()) : undefined;
-  const texts = drawn.flatMap((d) => sampleTexts(d.last, d.plan.holes, info.maskId, tokenizer, endIds));
-  const reported = lengths && ranking ? reportsAfterRanking(lengths, search!, drawn, ranking.fits) : lengths;
-  const sum = (of: (d: Drawn) => number) => drawn.reduce((n, d) => n + of(d), 0);
+  const ranking = request.samples > 1 && !resizing ? await rankSamples(poster.lastShown, plan, sized.segments, planFor, denoiser, () => control.isCancelled()) : undefined;
+  const texts = sampleTexts(poster.lastShown, plan.holes, info.maskId, tokenizer, endIds);
   return {
     type: 'done',
     id,
     samples: ranking ? texts.map((t, b) => ({ ...t, fit: ranking.fits[b] })) : texts,
-    steps: drawn[0].result.steps,
-    forwardCalls: sum((d) => d.result.forwardCalls) + (search?.forwardCalls ?? 0) + (ranking?.forwardCalls ?? 0),
-    ...(info.topKHead ? { fullRowRetries: sum((d) => d.result.fullRowRetries) } : {}),
-    ...(reported ? { lengths: reported } : {}),
+    steps: result.steps,
+    forwardCalls: result.forwardCalls + (search?.forwardCalls ?? 0) + (ranking?.forwardCalls ?? 0),
+    ...(info.topKHead ? { fullRowRetries: result.fullRowRetries } : {}),
+    ...(lengths ? { lengths } : {}),
     timings: {
-      forwardMs: sum((d) => d.result.forwardMs) + (search?.forwardMs ?? 0) + (ranking?.forwardMs ?? 0),
+      forwardMs: result.forwardMs + (search?.forwardMs ?? 0) + (ranking?.forwardMs ?? 0),
       lengthSearchMs: sized.lengthSearchMs,
       ...(ranking ? { rankingMs: performance.now() - ranked } : {}),
-      samplerMs: sum((d) => d.result.samplerMs),
-      messagingMs: poster!.messagingMs,
+      samplerMs: result.samplerMs,
+      messagingMs: poster.messagingMs,
       totalMs: performance.now() - started,
-      firstFrameMs: poster!.firstFrameMs,
+      firstFrameMs: poster.firstFrameMs,
       modelMs: model.denoiser.runMs - runMsBefore,
     },
     memory: workerMemory(),

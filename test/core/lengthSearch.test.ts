@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DiffusionError, DRAFT_COUNT, DRAFT_MARGIN, draftShortlist, lengthCandidates, spreadSamples, logProbability, searchLength, topLogProbability } from '../../src/core';
+import { DiffusionError, DRAFT_COUNT, DRAFT_MARGIN, draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability } from '../../src/core';
 
 test('candidates: every length up to 8, then about 25% apart, always the bound', () => {
   assert.deepEqual(lengthCandidates(1), [1]);
@@ -61,12 +61,4 @@ test('draftShortlist: the best three first scores within the margin, best first;
   assert.deepEqual(draftShortlist(trials([-3, -1, -2])), [], 'a clear winner needs no draft');
   assert.deepEqual(draftShortlist(trials([-1, -1])), [1, 2], 'ties: the shorter first');
   assert.deepEqual(draftShortlist(trials([-1])), []);
-});
-
-test('spreadSamples: samples spread evenly over the shortlist, the better first scores taking the extra ones', () => {
-  assert.deepEqual(spreadSamples([5, 3, 8], 3), [{ length: 5, count: 1 }, { length: 3, count: 1 }, { length: 8, count: 1 }]);
-  assert.deepEqual(spreadSamples([5, 3], 3), [{ length: 5, count: 2 }, { length: 3, count: 1 }]);
-  assert.deepEqual(spreadSamples([5, 3, 8], 2), [{ length: 5, count: 1 }, { length: 3, count: 1 }], 'more lengths than samples: the best first scores');
-  assert.deepEqual(spreadSamples([5, 3, 8], 8), [{ length: 5, count: 3 }, { length: 3, count: 3 }, { length: 8, count: 2 }]);
-  for (const samples of [1, 2, 5, 64]) assert.equal(spreadSamples([1, 2, 3], samples).reduce((n, s) => n + s.count, 0), samples);
 });

@@ -149,15 +149,3 @@ test("a run that ranked its samples says so in its title: how many, which fit be
   assert.equal(single.ranked, undefined);
   assert.ok(!runTitle(single).includes('samples'));
 });
-
-test("a run whose samples chose the length: the title gives done's lengths, the frames keep the length they were drawn at", () => {
-  const recorder = new TimelineRecorder();
-  const run = recorder.begin(1, { ...META, holeLengths: [16] });
-  const tried = [1, 2, 3].map((length) => ({ length, score: -length }));
-  recorder.record(run, 1, run.frames.length, [[{ text: 'a', state: TokenState.Decoded, confidence: 1 }]], [{ hole: 0, chosen: 2, tried }]);
-  assert.deepEqual(run.meta.holeLengths, [2]);
-  assert.match(runTitle(run), /lengths tried 1 2 3 → 2$/);
-  recorder.done(run, [{ holes: ['ab'], fit: -7 }, { holes: ['abc'], fit: -3 }], [{ hole: 0, chosen: 3, tried, drafted: [{ length: 2, score: -7 }, { length: 3, score: -3 }] }]);
-  assert.match(runTitle(run), /lengths tried 1 2 3, drafted 2 3 → 3 · 2 samples, best fit sample 2 \(frames: sample 1\)$/);
-  assert.deepEqual(run.meta.holeLengths, [2], "the frames' columns stay");
-});

@@ -154,12 +154,6 @@ test('close first scores are settled by drafts: each close length sampled once i
     const limit = 16 + 2 * SCORING_CONTEXT + 8;
     assert.ok(callLengths.every((n) => n <= limit), `calls of ${callLengths.join(', ')} tokens (at most ${limit})`);
     assert.equal(run.forwardCalls, callLengths.length);
-    // Left to the run (several samples): the close lengths, undrafted, the best first score first.
-    const left = await searchHoleLengths(segments, plan, scripted, () => false, { drafts, leaveShortlist: true });
-    assert.deepEqual(left.choices[0].shortlist, [2, fitsAt]);
-    assert.equal(left.choices[0].chosen, 2);
-    assert.equal(left.choices[0].drafted, undefined);
-    assert.equal(left.forwardCalls, firstOnly.forwardCalls, 'no draft calls');
   } finally {
     await model.dispose();
   }

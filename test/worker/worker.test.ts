@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { draftShortlist, parsePlaceholders, spreadSamples } from '../../src/core';
+import { parsePlaceholders } from '../../src/core';
 import { WorkerClient } from '../../src/host/client';
 import type { InfillError } from '../../src/protocol/errors';
 import { holeTexts, type FrameMessage, type InfillRequest } from '../../src/protocol/protocol';
@@ -225,38 +225,6 @@ test('a hole whose length the model picks is sized by the length search first; b
   assert.equal(bound.lengths, undefined);
   const exact = await client.infill(request('def add(a, b):\n    return [MASK:3]\n')).result;
   assert.equal(exact.lengths, undefined, 'an exact hole is never searched');
-});
-
-test('with several samples, a close call between lengths is left to them: the samples are drawn at the shortlisted lengths and the best fit chooses', async () => {
-  await client.load(load);
-  const frames: FrameMessage[] = [];
-  const text = 'def add(a, b):\n    [MASK:..8]\n\nprint(add(1, 2))\n';
-  const done = await client.infill(request(text, { samples: 3 }), (f) => frames.push(f)).result;
-  const [choice] = done.lengths!;
-  const shortlist = draftShortlist(choice.tried);
-  assert.ok(shortlist.length >= 2, `this hole's first scores are close (${JSON.stringify(choice.tried)})`);
-  // The 3 samples spread over the shortlisted lengths in order, each length scored by its best sample's fit.
-  assert.deepEqual(choice.drafted!.map((t) => t.length), shortlist);
-  const fits = done.samples.map((s) => s.fit!);
-  assert.equal(fits.length, 3);
-  let row = 0;
-  const best = spreadSamples(shortlist, 3).map(({ count }) => Math.max(...fits.slice(row, (row += count))));
-  assert.deepEqual(choice.drafted!.map((t) => t.score), best, "each length's score is its best sample's fit");
-  assert.equal(choice.chosen, choice.drafted!.reduce((a, b) => (b.score > a.score ? b : a)).length, 'the best-fitting sample chooses the length');
-  // The frames show the first sampling: the best first score's length, its first sample (what done reports first).
-  assert.ok(frames.every((f) => f.lengths?.[0].chosen === shortlist[0] && f.lengths[0].drafted === undefined));
-  assert.ok(frames[0].holes[0].length <= shortlist[0]);
-  assert.deepEqual(done.samples[0].holes, joined(frames[frames.length - 1]));
-  // One sample: the drafts decide before sampling, and the frames say so.
-  const one: FrameMessage[] = [];
-  const single = await client.infill(request(text), (f) => one.push(f)).result;
-  assert.deepEqual(single.lengths![0].drafted!.map((t) => t.length), shortlist);
-  assert.ok(one.every((f) => f.lengths?.[0].chosen === single.lengths![0].chosen));
-  // Two holes searched: each is drafted in turn before sampling, as with one sample, so no length's score is a sample's fit.
-  const two = await client.infill(request(`${text}x = [MASK:..4]\n`, { samples: 3 })).result;
-  const twoFits = two.samples.map((s) => s.fit);
-  assert.equal(twoFits.length, 3);
-  assert.ok(two.lengths!.every((l) => (l.drafted ?? []).every((t) => !twoFits.includes(t.score))));
 });
 
 test('the batch-memory limit counts the rows the graph returns: 64 samples of an 8-token hole in a full window run', async () => {

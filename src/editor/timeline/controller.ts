@@ -99,7 +99,7 @@ export class TimelineController implements vscode.Disposable {
       if (run.status === 'running') this.recorder.record(run, frame.step, frame.totalSteps, frame.holes, frame.lengths);
     } else {
       const run = this.recorder.byRequest(event.runId);
-      if (run) event.kind === 'done' ? this.recorder.done(run, event.result.samples, event.result.lengths) : this.recorder.finish(run, 'stopped', event.reason);
+      if (run) event.kind === 'done' ? this.recorder.done(run, event.result.samples) : this.recorder.finish(run, 'stopped', event.reason);
     }
     if (this.scrubbedSession === event.session && event.kind !== 'done') this.scrubbedSession = undefined;
     this.schedulePush();

@@ -230,15 +230,10 @@ export class TimelineRecorder {
     if (note) run.note = note;
   }
 
-  /**
-   * Finishes a run that completed; `samples` (the result's) say whether it ranked them and which fit
-   * best. The result's `lengths` replace the frames' in the title (candidates drawn at several
-   * lengths choose one at the end); the frames keep the length they were drawn at.
-   */
-  done(run: TimelineRun, samples: readonly SampleTexts[], lengths?: HoleLengthReport[]): void {
+  /** Finishes a run that completed; `samples` (the result's) say whether it ranked them and which fit best. */
+  done(run: TimelineRun, samples: readonly SampleTexts[]): void {
     if (run.status !== 'running') return;
     this.finish(run, 'done');
-    if (lengths) run.lengths = lengths;
     const best = bestFirst(samples)[0];
     if (best?.fit !== undefined) run.ranked = { samples: samples.length, best: samples.indexOf(best) + 1 };
   }
