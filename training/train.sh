@@ -99,16 +99,13 @@ next_stage() {
   LAST="runs/stage$1"
 }
 LAST=runs/stage2
-if [ "$STAGE3_STEPS" -gt 0 ]; then
-  next_stage 3 small 100 "$STAGE3_STEPS" 3e-4
-  if [ "$STAGE4_STEPS" -gt 0 ]; then
-    next_stage 4 small6 200 "$STAGE4_STEPS" 3e-4
-    if [ "$STAGE5_STEPS" -gt 0 ]; then
-      next_stage 5 small6 100 "$STAGE5_STEPS" 2e-4
-      if [ "$STAGE6_STEPS" -gt 0 ]; then next_stage 6 small6 100 "$STAGE6_STEPS" 2e-4; fi
-    fi
-  fi
-fi
+# Each stage starts from the one before, so the first with 0 steps ends the chain.
+for stage in "3 small 100 $STAGE3_STEPS 3e-4" "4 small6 200 $STAGE4_STEPS 3e-4" \
+             "5 small6 100 $STAGE5_STEPS 2e-4" "6 small6 100 $STAGE6_STEPS 2e-4"; do
+  read -r n preset warmup steps lr <<< "$stage"
+  [ "$steps" -gt 0 ] || break
+  next_stage "$n" "$preset" "$warmup" "$steps" "$lr"
+done
 
 # 4. Export (fp32 + int8, parity against PyTorch inside), the logits-at-positions head, metrics, card.
 TMP="$(mktemp -d "${MODEL_DIR%/}.tmp-XXXX")"
