@@ -32,9 +32,11 @@ PRESETS = {
     # new blocks start as identities), or trained from scratch.
     "small6": dict(model=dict(hidden_size=256, num_layers=6, num_heads=4), tokens_per_step=4096, lr=1e-3,
                    total_steps=20000, warmup=200),
-    # The same recipe scaled up for a GPU machine.
-    "gpu": dict(model=dict(hidden_size=512, num_layers=8, num_heads=8), tokens_per_step=65536, lr=1e-3,
-                total_steps=20000, warmup=1000),
+    # For one call on a lent GPU machine (gpu.sh): the shipped width with ten blocks, grown from the
+    # shipped six (--init-from), 16x the tokens a step. Ten blocks keep the fp32 file under 50 MB and
+    # the packaged extension under 80 MB; the steps come from the call's time (--minutes).
+    "gpu": dict(model=dict(hidden_size=256, num_layers=10, num_heads=4), tokens_per_step=65536, lr=5e-4,
+                total_steps=20000, warmup=200),
     # A few steps for CI's smoke test.
     "smoke": dict(model=dict(hidden_size=32, num_layers=1, num_heads=2), tokens_per_step=512, lr=2e-3,
                   total_steps=5, warmup=1),
@@ -44,6 +46,9 @@ DOMAIN_WEIGHTS = {"python": 0.42, "pydocs": 0.38, "typescript": 0.20}
 # that every position embedding is trained.
 LENGTHS = [(128, 0.15), (256, 0.55), (512, 0.30)]
 EPS = 1e-3
+# --minutes: the first steps (CUDA's warm-up) are not timed, the next are; the horizon leaves a
+# margin for the held-out checks and checkpoints, and time for the last check and save.
+BUDGET_SKIP, BUDGET_TIMED, BUDGET_MARGIN, BUDGET_RESERVE_S = 5, 20, 1.05, 30
 
 
 def load_split(data: Path, split: str):
@@ -119,6 +124,9 @@ def mixed_loss(model, x, mask_id, eos_id, generator, rng: random.Random, objecti
             x[i], masked[i], whole = eos_row(x[i], float(t[i]), eos_id, rng)
             if whole:
                 t[i] = 1.0  # a whole hole is the t = 1 end of the process: weight 1
+    # Masks are drawn on the CPU (one seeded stream whatever the device), then moved to the model.
+    device = next(model.parameters()).device
+    x, masked, t = x.to(device), masked.to(device), t.to(device)
     h = model.hidden(torch.where(masked, torch.full_like(x, mask_id), x))
     logits = model.logits(h[masked]).float()
     logits[:, mask_id] = -1e4  # SUBS: the mask is never a prediction
@@ -175,6 +183,7 @@ def lr_at(step, preset):
 
 @torch.no_grad()
 def heldout_accuracy(model, heldout, mask_id, rate=0.15, length=256, windows=24):
+    device = next(model.parameters()).device
     model.eval()
     result = {}
     g = torch.Generator().manual_seed(1234)
@@ -184,6 +193,7 @@ def heldout_accuracy(model, heldout, mask_id, rate=0.15, length=256, windows=24)
             start = (i * (len(tokens) - length)) // windows
             x = torch.from_numpy(tokens[start:start + length].astype(np.int64))[None]
             masked = torch.rand(x.shape, generator=g) < rate
+            x, masked = x.to(device), masked.to(device)
             logits = model(torch.where(masked, torch.full_like(x, mask_id), x))
             logits[..., mask_id] = -1e4
             hits += (logits.argmax(-1)[masked] == x[masked]).sum().item()
@@ -212,7 +222,11 @@ def main():
     ap.add_argument("--precision", choices=("auto", "bf16", "fp32"), default="auto",
                     help="auto: bf16 autocast where the hardware runs it fast")
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    ap.add_argument("--minutes", type=float,
+                    help="wall-clock budget of this run (a GPU call's limit): the horizon is set from the "
+                         "speed of the first steps so that training and the final save end inside it, and stored")
     args = ap.parse_args()
+    started = time.time()
 
     preset = dict(PRESETS[args.preset])
     if args.total_steps:
@@ -259,17 +273,32 @@ def main():
                         config=config.to_dict(), preset=preset), tmp)
         os.replace(tmp, ckpt_path)
 
+    if "horizon" in state:  # set by --minutes when the run began: the schedule stays the same on resume
+        preset["total_steps"] = state["horizon"]
     log = open(args.out / "log.jsonl", "a")
     last_save = time.time()
     window_start, window_tokens, window_loss = time.time(), 0, []
     stop = min(preset["total_steps"], args.stop_after or preset["total_steps"])
     amp = args.precision == "bf16" or (args.precision == "auto" and bf16_is_fast(device))
     print(f"precision: {'bf16 autocast' if amp else 'fp32'}, {torch.get_num_threads()} thread(s)", flush=True)
+    deadline = started + args.minutes * 60 - BUDGET_RESERVE_S if args.minutes else math.inf
+    steps_run, timed_from = 0, None
     while state["step"] < stop:
+        if time.time() > deadline:  # slower than the first steps promised: stop in time, schedule unfinished
+            print(f"out of time at step {state['step']} of {stop}", flush=True)
+            break
+        if args.minutes and "horizon" not in state and steps_run == BUDGET_SKIP + BUDGET_TIMED:
+            per_step = (time.time() - timed_from) / BUDGET_TIMED * BUDGET_MARGIN
+            preset["total_steps"] = state["horizon"] = state["step"] + int((deadline - time.time()) / per_step)
+            stop = min(preset["total_steps"], args.stop_after or preset["total_steps"])
+            print(f"{per_step:.3f} s a step: horizon {preset['total_steps']} steps", flush=True)
+        if steps_run == BUDGET_SKIP:
+            timed_from = time.time()
+        steps_run += 1
         step_start = time.time()
         length = rng.choices([l for l, _ in LENGTHS], [w for _, w in LENGTHS])[0]
         length = min(length, config.max_length)
-        x = batch(train, rng, length, max(1, preset["tokens_per_step"] // length)).to(device)
+        x = batch(train, rng, length, max(1, preset["tokens_per_step"] // length))
         for group in opt.param_groups:
             group["lr"] = lr_at(state["step"], preset)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):

@@ -19,13 +19,17 @@
 #                      STAGE6_STEPS=4000 (0 skips it; the shipped model has all of them). STAGE2=mix
 #                      (no stage 3, 4, 5 or 6): two more blocks, the
 #                      objective mix (MDLM, spans, end-token-padded holes) on the broader corpus,
-#                      STAGE2_STEPS=4000, PRESET2=small6 (gpu: the GPU configuration, see README.md)
-#   PACK=1             only build the data and write runs/tokens.tar.gz (to carry to a GPU machine)
+#                      STAGE2_STEPS=4000, PRESET2=small6
+#   PACK=1             only build the data and write runs/gpu-pack/tokens.tar.xz, GPU_DATA's tokens
+#                      (default data-stage1) for gpu.sh, the GPU stage (one call of a GPU machine)
+#   GPU_RUN=DIR        no CPU stages: the weights gpu.sh sent back (DIR) are exported and measured;
+#                      give a MODEL_DIR other than the shipped one to compare before shipping
 # Needs Debian's python3-torch, python3-onnx, libopenblas0-pthread, python3.11-doc, and Node 20.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 MODEL_DIR="$(realpath -m "${1:-$ROOT/models/mdlm-code-small}")"
+GPU_RUN="${GPU_RUN:+$(realpath "$GPU_RUN")}"
 PY=/usr/bin/python3
 SEED="${SEED:-0}" THREADS="${THREADS:-2}"
 STAGE1_STEPS="${STAGE1_STEPS:-8000}" STAGE2="${STAGE2:-continue}" PRESET2="${PRESET2:-small6}"
@@ -57,55 +61,72 @@ for set in data:"" data-stage1:--no-extra; do
 done
 cp data/manifest.json manifest.json
 if [ "${PACK:-0}" = 1 ]; then
-  tar czf runs/tokens.tar.gz data/*/*.u16 data/*/*.json runs/tokenizer
-  log "wrote runs/tokens.tar.gz ($(du -h runs/tokens.tar.gz | cut -f1))"
+  # For gpu.sh: GPU_DATA's train and held-out tokens as data/, and the tokenizer. What a device call
+  # carries (the repository's tracked files and this) must stay under 64 MiB.
+  GPU_DATA="${GPU_DATA:-data-stage1}" PACKED=runs/gpu-pack/tokens.tar.xz
+  mkdir -p runs/gpu-pack
+  tar cJf "$PACKED" --transform "s,^$GPU_DATA/,data/,;s,^runs/tokenizer,tokenizer," \
+    "$GPU_DATA"/train/*.u16 "$GPU_DATA"/heldout/*.u16 runs/tokenizer
+  tree=$(cd "$ROOT" && git ls-files -z | xargs -0 cat | wc -c) packed=$(wc -c < "$PACKED")
+  log "wrote $PACKED: $((packed >> 20)) MiB, $(((tree + packed) >> 20)) MiB with the repository's files"
+  [ $((tree + packed)) -lt $((64 << 20)) ] || { log "over the device's 64 MiB: use a smaller GPU_DATA"; exit 1; }
   exit 0
 fi
 
-# 2. Stage 1: the MDLM objective on the three domains' own files (the previous release's recipe).
-if [ -n "${STAGE1_FROM:-}" ]; then
-  STAGE1="$(realpath "$STAGE1_FROM")"
+# 2-3. The weights: gpu.sh's, sent back from a GPU machine, or the CPU stages.
+if [ -n "$GPU_RUN" ]; then
+  mkdir -p runs/gpu
+  cat "$GPU_RUN"/weights.pt.part* > runs/gpu/weights.pt
+  (cd runs/gpu && sha256sum --quiet -c "$GPU_RUN/weights.sha256")
+  mv runs/gpu/weights.pt runs/gpu/checkpoint.pt
+  cp "$GPU_RUN/log.jsonl" runs/gpu/log.jsonl
+  LAST=runs/gpu
 else
-  $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out runs/stage1 --preset small \
-    --total-steps "$STAGE1_STEPS" --seed "$SEED" --threads "$THREADS"
-  STAGE1=runs/stage1-model
-  [ -f "$STAGE1/onnx/model.onnx" ] || $PY export.py runs/stage1/checkpoint.pt "$STAGE1" --no-parity
-fi
+  # 2. Stage 1: the MDLM objective on the three domains' own files (the previous release's recipe).
+  if [ -n "${STAGE1_FROM:-}" ]; then
+    STAGE1="$(realpath "$STAGE1_FROM")"
+  else
+    $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out runs/stage1 --preset small \
+      --total-steps "$STAGE1_STEPS" --seed "$SEED" --threads "$THREADS"
+    STAGE1=runs/stage1-model
+    [ -f "$STAGE1/onnx/model.onnx" ] || $PY export.py runs/stage1/checkpoint.pt "$STAGE1" --no-parity
+  fi
 
-# 3. Stage 2. continue: more tokens of the MDLM objective on stage 1's data at a lower peak (the
-#    held-out accuracy was still rising when stage 1's schedule ended). mix: two more blocks (grown
-#    as identities), the objective mix (MDLM, contiguous spans, end-token-padded spans), the broader corpus.
-if [ "$STAGE2" = continue ]; then
-  $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out runs/stage2 --preset small \
-    --init-from "$STAGE1" --objectives mdlm=1 --lr 5e-4 --warmup 100 --total-steps "$STAGE2_STEPS" \
-    --seed "$((SEED + 2))" --threads "$THREADS"
-else
-  $PY train.py --data data --tokenizer runs/tokenizer --out runs/stage2 --preset "$PRESET2" \
-    --init-from "$STAGE1" --objectives mdlm=0.4,span=0.3,eos=0.3 --total-steps "$STAGE2_STEPS" \
-    --seed "$SEED" --threads "$THREADS"
-fi
+  # 3. Stage 2. continue: more tokens of the MDLM objective on stage 1's data at a lower peak (the
+  #    held-out accuracy was still rising when stage 1's schedule ended). mix: two more blocks (grown
+  #    as identities), the objective mix (MDLM, contiguous spans, end-token-padded spans), the broader corpus.
+  if [ "$STAGE2" = continue ]; then
+    $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out runs/stage2 --preset small \
+      --init-from "$STAGE1" --objectives mdlm=1 --lr 5e-4 --warmup 100 --total-steps "$STAGE2_STEPS" \
+      --seed "$((SEED + 2))" --threads "$THREADS"
+  else
+    $PY train.py --data data --tokenizer runs/tokenizer --out runs/stage2 --preset "$PRESET2" \
+      --init-from "$STAGE1" --objectives mdlm=0.4,span=0.3,eos=0.3 --total-steps "$STAGE2_STEPS" \
+      --seed "$SEED" --threads "$THREADS"
+  fi
 
-# 3b. Stages 3-6 (continue only): the MDLM objective on stage 1's data again, from the previous
-#     stage's export at a lower peak (held-out accuracy was still rising at the end of each stage).
-#     Stage 4 has two more blocks, grown as identities so training starts where stage 3 ended
-#     (held-out accuracy rose another 1.1-3.4 points; stage 5 another 0.4-0.8, stage 6 0.6-1.0).
-#     Arguments: stage, preset, warm-up, steps, peak lr.
-next_stage() {
-  local prev="runs/stage$(($1 - 1))"
-  [ -f "$prev-model/onnx/model.onnx" ] || $PY export.py "$prev/checkpoint.pt" "$prev-model" --no-parity
-  $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out "runs/stage$1" --preset "$2" \
-    --init-from "$prev-model" --objectives mdlm=1 --lr "$5" --warmup "$3" --total-steps "$4" \
-    --seed "$((SEED + $1))" --threads "$THREADS"
-  LAST="runs/stage$1"
-}
-LAST=runs/stage2
-# Each stage starts from the one before, so the first with 0 steps ends the chain.
-for stage in "3 small 100 $STAGE3_STEPS 3e-4" "4 small6 200 $STAGE4_STEPS 3e-4" \
-             "5 small6 100 $STAGE5_STEPS 2e-4" "6 small6 100 $STAGE6_STEPS 2e-4"; do
-  read -r n preset warmup steps lr <<< "$stage"
-  [ "$steps" -gt 0 ] || break
-  next_stage "$n" "$preset" "$warmup" "$steps" "$lr"
-done
+  # 3b. Stages 3-6 (continue only): the MDLM objective on stage 1's data again, from the previous
+  #     stage's export at a lower peak (held-out accuracy was still rising at the end of each stage).
+  #     Stage 4 has two more blocks, grown as identities so training starts where stage 3 ended
+  #     (held-out accuracy rose another 1.1-3.4 points; stage 5 another 0.4-0.8, stage 6 0.6-1.0).
+  #     Arguments: stage, preset, warm-up, steps, peak lr.
+  next_stage() {
+    local prev="runs/stage$(($1 - 1))"
+    [ -f "$prev-model/onnx/model.onnx" ] || $PY export.py "$prev/checkpoint.pt" "$prev-model" --no-parity
+    $PY train.py --data data-stage1 --tokenizer runs/tokenizer --out "runs/stage$1" --preset "$2" \
+      --init-from "$prev-model" --objectives mdlm=1 --lr "$5" --warmup "$3" --total-steps "$4" \
+      --seed "$((SEED + $1))" --threads "$THREADS"
+    LAST="runs/stage$1"
+  }
+  LAST=runs/stage2
+  # Each stage starts from the one before, so the first with 0 steps ends the chain.
+  for stage in "3 small 100 $STAGE3_STEPS 3e-4" "4 small6 200 $STAGE4_STEPS 3e-4" \
+               "5 small6 100 $STAGE5_STEPS 2e-4" "6 small6 100 $STAGE6_STEPS 2e-4"; do
+    read -r n preset warmup steps lr <<< "$stage"
+    [ "$steps" -gt 0 ] || break
+    next_stage "$n" "$preset" "$warmup" "$steps" "$lr"
+  done
+fi
 
 # 4. Export (fp32 + int8, parity against PyTorch inside), the logits-at-positions head, metrics, card.
 TMP="$(mktemp -d "${MODEL_DIR%/}.tmp-XXXX")"
