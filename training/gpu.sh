@@ -23,7 +23,8 @@ TOKENS="${TOKENS:-$HERE/runs/gpu-pack/tokens.tar.xz}"
 [ -f "$TOKENS" ] || { echo "gpu.sh: no $TOKENS (make it with PACK=1 bash training/train.sh, and carry training/runs/gpu-pack)" >&2; exit 2; }
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-tar xJf "$TOKENS" -C "$WORK"
+# Python unpacks (its lzma module): the GPU machine need not have xz.
+"$PY" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$TOKENS" "$WORK"
 mkdir -p "$OUT"
 (nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true) | tee "$OUT/train.log"
 "$PY" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' | tee -a "$OUT/train.log"
