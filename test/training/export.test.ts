@@ -9,11 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-
-const root = path.resolve(__dirname, '../../..');
-const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-const skip = hasTorch ? false : 'needs /usr/bin/python3 with torch and onnx';
+import { python, root, skip } from './python';
 
 function exportTiny(dir: string, extra: string[] = []) {
   return spawnSync(python, [path.join(root, 'training/export.py'), '--random-tiny', dir, ...extra], {

@@ -8,18 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-const root = path.resolve(__dirname, '../../..');
-const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-const skip = hasTorch ? false : 'needs /usr/bin/python3 with torch and onnx';
-
-function py(lines: string[]) {
-  const run = spawnSync(python, ['-c', [`import sys; sys.path.insert(0, ${JSON.stringify(path.join(root, 'training'))})`, ...lines].join('\n')],
-    { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(run.status, 0, run.stderr);
-  return JSON.parse(run.stdout.trim().split('\n').pop() ?? 'null');
-}
+import { py, python, root, skip } from './python';
 
 test('span masking covers at least the rate t in contiguous runs of at most 64 tokens', { skip }, () => {
   const out = py([
