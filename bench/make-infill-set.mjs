@@ -1,18 +1,21 @@
 // Builds bench/data/heldout-infills.jsonl: short spans (1-8 tokens) cut from the held-out files of
 // the embedded model's corpus (training/data/heldout, made by training/corpus.py), each with up to
 // 192 tokens of context on each side. Span boundaries fall on whole characters.
-// Usage: node bench/make-infill-set.mjs [PER_DOMAIN]
+// Usage: node bench/make-infill-set.mjs [PER_DOMAIN] [--out FILE]
 //
 // `--tuning` builds bench/data/tuning-infills.jsonl instead: the same kind of spans (another seed)
 // from Python and TypeScript files of the training corpus that the shipped model never saw
 // (training/data/train less training/data-stage1/train, both made by training/train.sh), so that a
-// setting can be picked without looking at the held-out set.
+// setting can be picked without looking at the held-out set. `--out FILE` writes elsewhere (e.g. a
+// larger tuning set, `--tuning 400 --out bench/out/tuning-800.jsonl`, without replacing the committed one).
 import fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 
-const tuning = process.argv.includes('--tuning');
-const PER_DOMAIN = Number(process.argv.filter((a) => a !== '--tuning')[2] ?? (tuning ? 150 : 100));
-const outFile = tuning ? 'bench/data/tuning-infills.jsonl' : 'bench/data/heldout-infills.jsonl';
+const args = process.argv.slice(2);
+const tuning = args.includes('--tuning');
+const outAt = args.indexOf('--out');
+const outFile = outAt >= 0 ? args.splice(outAt, 2)[1] : tuning ? 'bench/data/tuning-infills.jsonl' : 'bench/data/heldout-infills.jsonl';
+const PER_DOMAIN = Number(args.filter((a) => a !== '--tuning')[0] ?? (tuning ? 150 : 100));
 const CONTEXT = 192;
 const modelDir = 'models/mdlm-code-small';
 const read = (f) => JSON.parse(fs.readFileSync(`${modelDir}/${f}`, 'utf8'));
