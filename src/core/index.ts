@@ -50,7 +50,7 @@ export {
 } from './placeholders';
 export { textLength } from './endOfText';
 export { START_MASKS, resizingSteps, validateResizeRule } from './expandDelete';
-export { lengthCandidates, logProbability, topLogProbability, searchLength, draftShortlist, chooseDrafted, LENGTH_BATCH, DRAFT_COUNT, DRAFT_MARGIN, type LengthTrial, type LengthSearchResult } from './lengthSearch';
+export { lengthCandidates, logProbability, topLogProbability, searchLength, draftShortlist, LENGTH_BATCH, DRAFT_COUNT, DRAFT_MARGIN, type LengthTrial, type LengthSearchResult } from './lengthSearch';
 export { invalidUtf8At, utf8Next, UTF8_STATES, UTF8_REJECT } from './utf8';
 export { DrawRules, DrawConstraint } from './drawRules';
 export { TopKProcessor, FullRowsNeeded, DEFAULT_HEAD_K, MAX_HEAD_K, type TopKRows, type ModelLogits, type KeptSet } from './topkRows';

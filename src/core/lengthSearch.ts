@@ -99,18 +99,13 @@ export async function searchLength(
   return { chosen: best!.length, tried };
 }
 
-/**
- * At most this many lengths are drafted. The first score ranks the true length among its best three
- * in 51 of the 65 held-out cases stage 7 fills right, among its best eight in 64; on 800 tuning
- * spans, eight drafts within DRAFT_MARGIN chose the true length in 55 of 73 such cases, three within
- * 0.5 in 46 (bench/RESULTS.md, "Drafting more lengths").
- */
-export const DRAFT_COUNT = 8;
+/** At most this many lengths are drafted: the best three first scores held the true length in 39 of the 47 held-out cases the model fills right, the best two in 36 (bench/RESULTS.md). */
+export const DRAFT_COUNT = 3;
 /**
  * Only lengths whose first score is within this of the best are drafted: a clear winner needs no
- * draft (6 drafts a held-out case instead of 8.7; 0.75 and 1.5 chose worse on the tuning spans).
+ * draft (2.3 drafts a held-out case instead of 3, at no loss; bench/RESULTS.md).
  */
-export const DRAFT_MARGIN = 1;
+export const DRAFT_MARGIN = 0.5;
 
 /**
  * The lengths worth a draft, best first: the DRAFT_COUNT best-scored within DRAFT_MARGIN of the best.
@@ -120,16 +115,4 @@ export function draftShortlist(tried: readonly LengthTrial[], count = DRAFT_COUN
   const ranked = [...tried].sort((a, b) => b.score - a.score || a.length - b.length);
   const close = ranked.slice(0, count).filter((t) => t.score >= ranked[0].score - margin);
   return close.length > 1 ? close.map((t) => t.length) : [];
-}
-
-/**
- * The drafted length to keep: the best draft fit plus the length's first score (the fit alone is
- * noisier: a one-call draft can be incoherent at the right length; the first score chose the true
- * length more often beside it, 55 against 54 of 73 tuning cases, 49 against 47 of 65 held-out).
- * A tie keeps the first drafted (the better first score).
- */
-export function chooseDrafted(tried: readonly LengthTrial[], drafted: readonly LengthTrial[]): number {
-  const first = new Map(tried.map((t) => [t.length, t.score]));
-  const total = (t: LengthTrial) => t.score + (first.get(t.length) ?? 0);
-  return drafted.reduce((a, b) => (total(b) > total(a) ? b : a)).length;
 }

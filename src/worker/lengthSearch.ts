@@ -6,7 +6,7 @@
  * settled by drafts (lengthDrafts.ts).
  */
 import { CancelledError } from '../core/errors';
-import { chooseDrafted, draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
+import { draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability, type LengthSearchResult } from '../core/lengthSearch';
 import type { DrawRules } from '../core/drawRules';
 import type { SpanPlan } from '../core/span';
 import type { Denoiser, Segment } from '../core/types';
@@ -138,7 +138,9 @@ export async function searchHoleLengths(
       const drafted = await draftLengths(base, near, shortlist, plan, denoiser, drafts!, isCancelled, rules);
       forwardCalls += drafted.forwardCalls;
       forwardMs += drafted.forwardMs;
-      result = { ...result, chosen: chooseDrafted(result.tried, drafted.trials), drafted: drafted.trials };
+      // The best-fitting draft's length; a tie keeps the better first score.
+      const best = drafted.trials.reduce((a, b) => (b.score > a.score ? b : a));
+      result = { ...result, chosen: best.length, drafted: drafted.trials };
     }
     choices.push({ hole: h, ...result });
     current = withHoleLength(current, h, result.chosen);

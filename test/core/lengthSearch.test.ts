@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseDrafted, DiffusionError, DRAFT_COUNT, DRAFT_MARGIN, draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability } from '../../src/core';
+import { DiffusionError, DRAFT_COUNT, DRAFT_MARGIN, draftShortlist, lengthCandidates, logProbability, searchLength, topLogProbability } from '../../src/core';
 
 test('candidates: every length up to 8, then about 25% apart, always the bound', () => {
   assert.deepEqual(lengthCandidates(1), [1]);
@@ -53,20 +53,12 @@ test('the search keeps the local peak, not a later global one, and ties keep the
   assert.equal(all.chosen, 5, 'rising all the way: the bound');
 });
 
-test('draftShortlist: the best DRAFT_COUNT first scores within the margin, best first; one alone is no shortlist', () => {
+test('draftShortlist: the best three first scores within the margin, best first; one alone is no shortlist', () => {
   const trials = (scores: number[]) => scores.map((score, i) => ({ length: i + 1, score }));
-  const close = trials([-3, ...Array.from({ length: DRAFT_COUNT + 2 }, (_, i) => -1 - i / 100)]);
-  assert.deepEqual(draftShortlist(close), Array.from({ length: DRAFT_COUNT }, (_, i) => i + 2), 'at most DRAFT_COUNT');
+  assert.deepEqual(draftShortlist(trials([-3, -1, -1.2, -1.4, -1.45])), [2, 3, 4], 'at most DRAFT_COUNT');
+  assert.equal(DRAFT_COUNT, 3);
   assert.deepEqual(draftShortlist(trials([-3, -1, -1.2, -1 - DRAFT_MARGIN - 0.01])), [2, 3], 'past the margin: left out');
-  assert.deepEqual(draftShortlist(trials([-3, -1, -1 - DRAFT_MARGIN - 0.5])), [], 'a clear winner needs no draft');
+  assert.deepEqual(draftShortlist(trials([-3, -1, -2])), [], 'a clear winner needs no draft');
   assert.deepEqual(draftShortlist(trials([-1, -1])), [1, 2], 'ties: the shorter first');
   assert.deepEqual(draftShortlist(trials([-1])), []);
-  assert.deepEqual(draftShortlist(trials([-3, -1, -1.2, -1.4]), 2, 0.5), [2, 3], 'count and margin as given');
-});
-
-test('chooseDrafted: the best draft fit plus first score; a tie keeps the first drafted', () => {
-  const tried = [1, 2, 3, 4].map((length) => ({ length, score: -length }));
-  assert.equal(chooseDrafted(tried, [{ length: 1, score: -10 }, { length: 3, score: -7 }]), 3, 'the fit outweighs the first score');
-  assert.equal(chooseDrafted(tried, [{ length: 1, score: -10 }, { length: 3, score: -9 }]), 1, 'the first score breaks a near tie of fits');
-  assert.equal(chooseDrafted(tried, [{ length: 2, score: -8 }, { length: 1, score: -9 }]), 2, 'an exact tie: the first drafted');
 });
