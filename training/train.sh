@@ -111,7 +111,7 @@ else
   #     stage's export at a lower peak (held-out accuracy was still rising at the end of each stage).
   #     Stage 4 has two more blocks, grown as identities so training starts where stage 3 ended
   #     (held-out accuracy rose another 1.1-3.4 points; stage 5 another 0.4-0.8, stage 6 0.6-1.0,
-  #     stage 7 0.3-0.4).
+  #     stage 7 0.3-0.4, stage 8 0.03-0.4).
   #     Arguments: stage, preset, warm-up, steps, peak lr.
   next_stage() {
     local prev="runs/stage$(($1 - 1))"
