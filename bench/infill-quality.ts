@@ -6,7 +6,7 @@
  * where CONFIG is strategy:steps[:topP[:temperature[:blockLength]]], e.g. `mdlm:32 remdm-loop:64:0.9
  * confidence-threshold:8 topk-confidence:16:1:1:2`.
  * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
- * extension sends, steps scaled by each case's token count).
+ * extension sends, steps scaled by each case's token count); `--preset NAME[,NAME]` only those.
  * `--cases FILE` reads another set of the same form (e.g. one for tuning, so that the held-out set
  * stays for reporting).
  * `--hole MODE` says how the hole is given: `exact` (default: its true token count, the upper
@@ -27,7 +27,7 @@ import path from 'node:path';
 import type { SamplerOptions, StrategyName } from '../src/core/types';
 import { WorkerClient } from '../src/host/client';
 import { bestFirst } from '../src/protocol/protocol';
-import { PRESETS } from '../src/core/presets';
+import { findPreset, PRESETS } from '../src/core/presets';
 
 interface Case { domain: string; length: number; left: string; answer: string; right: string }
 interface Row { config: string; domain: string; cases: number; exact: number; msPerCase: number; meanLength?: number; costRatio?: number; firstDrawnExact?: number }
@@ -50,10 +50,12 @@ const samples = Number(flag('--samples') ?? 1);
 const perCaseFile = flag('--per-case');
 const cuts = flag('--cuts') ?? 'tokens';
 if (!['tokens', 'user'].includes(cuts)) throw new Error(`--cuts: expected tokens or user, got ${cuts}`);
-const presets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
+const presetNames = flag('--preset')?.split(',');
+const presets = presetNames !== undefined || (args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false);
+for (const name of presetNames ?? []) if (!findPreset(name)) throw new Error(`--preset: expected ${PRESETS.map((p) => p.name).join(', ')}, got ${name}`);
 /** A row of the table: a name and the sampler it runs for a case of `tokens` tokens. */
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
-  ? PRESETS.map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
+  ? PRESETS.filter((p) => presetNames?.includes(p.name) ?? true).map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
   : (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
       const [strategy, steps, topP, temperature, blockLength] = spec.split(':');
       const fixed: SamplerOptions = {
