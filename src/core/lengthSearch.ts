@@ -44,11 +44,17 @@ export function lengthCandidates(maxTokens: number): number[] {
  * mask excluded; only tokens in `allowed` when given).
  */
 function softmaxNormalizer(logits: Float32Array, offset: number, drawable: number, maskId: number, allowed?: Uint8Array): { max: number; logSum: number } {
-  const counts = (v: number) => v !== maskId && (!allowed || allowed[v] === 1);
+  // Two plain loops for the common case (no `allowed`): the search runs this over the whole vocabulary at every position it reads.
+  const row = logits.subarray(offset, offset + drawable);
   let max = -Infinity;
-  for (let v = 0; v < drawable; v++) if (counts(v) && logits[offset + v] > max) max = logits[offset + v];
   let sum = 0;
-  for (let v = 0; v < drawable; v++) if (counts(v)) sum += Math.exp(logits[offset + v] - max);
+  if (allowed) {
+    for (let v = 0; v < drawable; v++) if (v !== maskId && allowed[v] === 1 && row[v] > max) max = row[v];
+    for (let v = 0; v < drawable; v++) if (v !== maskId && allowed[v] === 1) sum += Math.exp(row[v] - max);
+  } else {
+    for (let v = 0; v < drawable; v++) if (v !== maskId && row[v] > max) max = row[v];
+    for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(row[v] - max);
+  }
   return { max, logSum: Math.log(sum) };
 }
 
