@@ -34,6 +34,9 @@ interface Row { config: string; domain: string; cases: number; exact: number; ms
 
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
+const fail = (message: string): never => {
+  throw new Error(message);
+};
 const flag = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args.splice(i, 2)[1] : undefined;
@@ -50,12 +53,12 @@ const samples = Number(flag('--samples') ?? 1);
 const perCaseFile = flag('--per-case');
 const cuts = flag('--cuts') ?? 'tokens';
 if (!['tokens', 'user'].includes(cuts)) throw new Error(`--cuts: expected tokens or user, got ${cuts}`);
-const presetNames = flag('--preset')?.split(',');
-const presets = presetNames !== undefined || (args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false);
-for (const name of presetNames ?? []) if (!findPreset(name)) throw new Error(`--preset: expected ${PRESETS.map((p) => p.name).join(', ')}, got ${name}`);
+const allPresets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
+const presetNames = flag('--preset')?.split(',') ?? (allPresets ? PRESETS.map((p) => p.name) : undefined);
+const presets = presetNames?.map((name) => findPreset(name) ?? fail(`--preset: expected ${PRESETS.map((p) => p.name).join(', ')}, got ${name}`));
 /** A row of the table: a name and the sampler it runs for a case of `tokens` tokens. */
 const configs: { spec: string; sampler: (tokens: number) => SamplerOptions }[] = presets
-  ? PRESETS.filter((p) => presetNames?.includes(p.name) ?? true).map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
+  ? presets.map((p) => ({ spec: `preset ${p.name}`, sampler: p.sampler }))
   : (args.length ? args : ['mdlm:32', 'remdm-cap:32', 'remdm-loop:64:0.9']).map((spec) => {
       const [strategy, steps, topP, temperature, blockLength] = spec.split(':');
       const fixed: SamplerOptions = {

@@ -44,7 +44,7 @@ export function lengthCandidates(maxTokens: number): number[] {
  * mask excluded; only tokens in `allowed` when given).
  */
 function softmaxNormalizer(logits: Float32Array, offset: number, drawable: number, maskId: number, allowed?: Uint8Array): { max: number; logSum: number } {
-  // Two plain loops for the common case (no `allowed`): the search runs this over the whole vocabulary at every position it reads.
+  // Plain loops, `allowed` read only where given: the search runs this over the whole vocabulary at every position it reads.
   const row = logits.subarray(offset, offset + drawable);
   let max = -Infinity;
   let sum = 0;
