@@ -44,17 +44,12 @@ export function lengthCandidates(maxTokens: number): number[] {
  * mask excluded; only tokens in `allowed` when given).
  */
 function softmaxNormalizer(logits: Float32Array, offset: number, drawable: number, maskId: number, allowed?: Uint8Array): { max: number; logSum: number } {
-  // Plain loops, `allowed` read only where given: the search runs this over the whole vocabulary at every position it reads.
+  // Inline tests, no closure per token: the search runs this over the whole vocabulary at every position it reads.
   const row = logits.subarray(offset, offset + drawable);
   let max = -Infinity;
+  for (let v = 0; v < drawable; v++) if (v !== maskId && (!allowed || allowed[v] === 1) && row[v] > max) max = row[v];
   let sum = 0;
-  if (allowed) {
-    for (let v = 0; v < drawable; v++) if (v !== maskId && allowed[v] === 1 && row[v] > max) max = row[v];
-    for (let v = 0; v < drawable; v++) if (v !== maskId && allowed[v] === 1) sum += Math.exp(row[v] - max);
-  } else {
-    for (let v = 0; v < drawable; v++) if (v !== maskId && row[v] > max) max = row[v];
-    for (let v = 0; v < drawable; v++) if (v !== maskId) sum += Math.exp(row[v] - max);
-  }
+  for (let v = 0; v < drawable; v++) if (v !== maskId && (!allowed || allowed[v] === 1)) sum += Math.exp(row[v] - max);
   return { max, logSum: Math.log(sum) };
 }
 
