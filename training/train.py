@@ -60,12 +60,15 @@ def load_split(data: Path, split: str):
     return out
 
 
-def batch(corpus, rng: random.Random, length: int, size: int):
+def batch(corpus, rng: random.Random, length: int, size: int, broad=None, share: float = 0.0):
+    """Rows from the domains by DOMAIN_WEIGHTS; with `broad`, each row comes from its train split
+    instead with probability `share` (the same domain weights)."""
     domains = list(corpus)
     weights = [DOMAIN_WEIGHTS[d] for d in domains]
     rows = []
     for _ in range(size):
-        tokens = corpus[rng.choices(domains, weights)[0]]
+        source = broad if broad is not None and rng.random() < share else corpus
+        tokens = source[rng.choices(domains, weights)[0]]
         start = rng.randrange(0, max(1, len(tokens) - length))
         rows.append(tokens[start:start + length].astype(np.int64))
     return torch.from_numpy(np.stack(rows))
@@ -146,6 +149,18 @@ def parse_objectives(text: str) -> dict:
     return out
 
 
+def parse_broad(text: str) -> tuple:
+    """'data=0.5' -> (Path('data'), 0.5): a second corpus and the share of rows drawn from it."""
+    folder, _, share = text.rpartition("=")
+    try:
+        value = float(share)
+    except ValueError:
+        value = -1.0
+    if not folder or not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"--broad wants DIR=SHARE with SHARE in (0, 1], got {text!r}")
+    return str(Path(folder)), value
+
+
 def bf16_is_fast(device) -> bool:
     """bf16 autocast is 7x faster than fp32 on CPUs with AVX512-BF16 or AMX, and ~20x slower without."""
     if device.type == "cuda":
@@ -215,6 +230,9 @@ def main():
     ap.add_argument("--init-from", type=Path, help="a model folder whose weights start a new run")
     ap.add_argument("--objectives", type=parse_objectives, default=dict(OBJECTIVES),
                     help="objective mix, e.g. mdlm=0.4,span=0.3,eos=0.3 (fixed for a run: stored in the checkpoint)")
+    ap.add_argument("--broad", type=parse_broad,
+                    help="DIR=SHARE: that share of the rows from DIR's train split (a broader corpus with the same "
+                         "domains; the held-out check stays --data's); fixed for a run: stored in the checkpoint")
     ap.add_argument("--seed", type=int, default=0, help="weight init, data order and masking")
     ap.add_argument("--stop-after", type=int, help="stop at this step (for smoke runs)")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
@@ -260,8 +278,14 @@ def main():
     objectives = state.setdefault("objectives", args.objectives)
     eos_id = vocab["<|endoftext|>"]
     print(f"objectives {objectives}", flush=True)
+    broad_dir, broad_share = state.setdefault("broad", args.broad) or (None, 0.0)
 
     train = load_split(args.data, "train")
+    broad = load_split(Path(broad_dir), "train") if broad_dir else None
+    if broad is not None:
+        if set(broad) != set(train):
+            sys.exit(f"train.py: --broad {broad_dir} has domains {sorted(broad)}, --data has {sorted(train)}")
+        print(f"broad: {broad_share:.0%} of rows from {broad_dir}", flush=True)
     heldout = load_split(args.data, "heldout")
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model {n_params/1e6:.2f}M params, config {config.to_dict()}, preset {args.preset}", flush=True)
@@ -298,7 +322,7 @@ def main():
         step_start = time.time()
         length = rng.choices([l for l, _ in LENGTHS], [w for _, w in LENGTHS])[0]
         length = min(length, config.max_length)
-        x = batch(train, rng, length, max(1, preset["tokens_per_step"] // length))
+        x = batch(train, rng, length, max(1, preset["tokens_per_step"] // length), broad, broad_share)
         for group in opt.param_groups:
             group["lr"] = lr_at(state["step"], preset)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):

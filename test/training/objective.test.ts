@@ -64,6 +64,24 @@ test('an end-token row keeps the text, pads the hole with end tokens, and masks 
   assert.ok(rows.filter(([, , w]) => !w).every(([, masked]) => masked.some(Boolean)));
 });
 
+test('a broader corpus gives its share of the rows, drawn with the same domain weights', { skip }, () => {
+  const shares = py([
+    'import json, random, numpy as np',
+    'from train import batch',
+    'narrow = {d: np.full(600, 1 + i, dtype=np.uint16) for i, d in enumerate(("python", "pydocs", "typescript"))}',
+    'broad = {d: v + 10 for d, v in narrow.items()}',
+    'out = []',
+    'for s, share in ((0, 0.25), (1, 0.5), (2, 1.0)):',
+    '    first = batch(narrow, random.Random(s), 128, 400, broad, share)[:, 0]',
+    '    out.append([float((first > 10).float().mean()), float((first % 10 == 1).float().mean())])',
+    'print(json.dumps(out))',
+  ]) as [number, number][];
+  // The broad rows' share, and python's share of all rows (DOMAIN_WEIGHTS: 0.42) whichever corpus.
+  const [[quarter], [half], [all]] = shares;
+  assert.ok(Math.abs(quarter - 0.25) < 0.07 && Math.abs(half - 0.5) < 0.08 && all === 1, `shares ${shares}`);
+  assert.ok(shares.every(([, python]) => Math.abs(python - 0.42) < 0.08), `python ${shares}`);
+});
+
 test('a model folder grows extra blocks as identities: the grown model gives the same logits', { skip }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grow-'));
   try {
