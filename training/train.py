@@ -150,7 +150,7 @@ def parse_objectives(text: str) -> dict:
 
 
 def parse_broad(text: str) -> tuple:
-    """'data=0.5' -> (Path('data'), 0.5): a second corpus and the share of rows drawn from it."""
+    """'data=0.5' -> ('data', 0.5): a second corpus's folder and the share of rows drawn from it."""
     folder, _, share = text.rpartition("=")
     try:
         value = float(share)
