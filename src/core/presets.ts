@@ -15,7 +15,7 @@ export interface Preset {
   label: string;
   /**
    * What a user decides by: time and quality with the editor's default 3 candidates, the best fit
-   * first, on two CPU cores (stage 9 weights, user cuts; training/README.md, "Stage 9").
+   * first, on two CPU cores (stage 10 weights, user cuts; training/README.md, "Stage 10").
    */
   description: string;
   /** How it samples, for those who ask. */
@@ -30,21 +30,21 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'fast',
     label: 'Fast',
-    description: 'quickest: ~0.3 s for a short span, the first candidate exactly right on 19% of held-out spans',
+    description: 'quickest: ~0.3 s for a short span, the first candidate exactly right on 18% of held-out spans',
     detail: 'MDLM ancestral sampling, few steps (about one per two tokens, 4-16); no remasking',
     sampler: (n) => ({ strategy: 'mdlm', steps: clamp(n / 2, 4, 16), topP: 0.9 }),
   },
   {
     name: 'balanced',
     label: 'Balanced',
-    description: '~0.5 s for a short span, the first candidate exactly right on 21%',
+    description: '~0.5 s for a short span, the first candidate exactly right on 20%',
     detail: 'ReMDM-cap (eta 0.02), one step per token (16-128)',
     sampler: (n) => ({ strategy: 'remdm-cap', steps: clamp(n, 16, 128), eta: 0.02, topP: 0.9 }),
   },
   {
     name: 'best',
     label: 'Best',
-    description: 'slowest: ~1.1 s for a short span, the first candidate exactly right on 24% (revises its own text as it goes)',
+    description: 'slowest: ~1.1 s for a short span, the first candidate exactly right on 25% (revises its own text as it goes)',
     detail: 'ReMDM-loop, twice as many steps as tokens (128-512), nucleus 0.5 at temperature 0.7: the remasking loop revises settled tokens',
     // Measured on held-out 1-8 token spans (bench/RESULTS.md): at top-p 0.9 and temperature 1 the
     // loop scored below Balanced; sharper sampling lets its revisions pay off (13% -> 19% exact).
