@@ -17,11 +17,12 @@
 #                      it), then stage 5: the same 6 blocks at lr 2e-4 down to 1e-5 over
 #                      STAGE5_STEPS=2000 (0 skips it), then stage 6: the same again over
 #                      STAGE6_STEPS=4000 (0 skips it), then stages 7-9: the same again over
-#                      STAGE7_STEPS=2000, STAGE8_STEPS=1600 and STAGE9_STEPS=1600 (0 skips each; the
-#                      shipped model has all of them), then stage 10: the same with half the rows
-#                      from the broader corpus over STAGE10_STEPS=1000. STAGE2=mix (no stages 3-10): two more blocks, the
-#                      objective mix (MDLM, spans, end-token-padded holes) on the broader corpus,
-#                      STAGE2_STEPS=4000, PRESET2=small6
+#                      STAGE7_STEPS=2000, STAGE8_STEPS=1600 and STAGE9_STEPS=1600 (0 skips each),
+#                      then stage 10: the same with half the rows from the broader corpus over
+#                      STAGE10_STEPS=1000 (0 skips it; the shipped model has all of them).
+#                      STAGE2=mix (no stages 3-10): two more blocks, the objective mix (MDLM,
+#                      spans, end-token-padded holes) on the broader corpus, STAGE2_STEPS=4000,
+#                      PRESET2=small6
 #   PACK=1             only build the data and write runs/gpu-pack/tokens.tar.xz, GPU_DATA's tokens
 #                      (default data-stage1) for gpu.sh, the GPU stage (one call of a GPU machine)
 #   GPU_RUN=DIR        no CPU stages: the weights gpu.sh sent back (DIR) are exported and measured;
