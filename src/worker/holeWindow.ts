@@ -25,22 +25,22 @@ export const SCORING_CONTEXT = 32;
  */
 export const FIT_CONTEXT = 16;
 
-/** Room for sequence specials and a shifted model's lead token in the scoring window. */
-const SPECIALS_SLACK = 8;
-
 /** `segments` with hole `h` at `length` tokens, exact (its overlap kept). */
 export function withHoleLength(segments: readonly Segment[], h: number, length: number): Segment[] {
   let index = -1;
   return segments.map((s) => (s.kind === 'hole' && ++index === h ? { kind: 'hole', length, ...(s.overlap !== undefined ? { overlap: s.overlap } : {}) } : s));
 }
 
-/** The scoring window (model tokens) for `segments`: all their holes and SCORING_CONTEXT a side. */
+/** The scoring window for `segments` (text and hole tokens, see Planner): all their holes and `context` a side. */
 export function scoringWindow(segments: readonly Segment[], context = SCORING_CONTEXT): number {
   const holes = segments.reduce((n, s) => n + (s.kind === 'hole' ? s.length : 0), 0);
-  return holes + 2 * context + SPECIALS_SLACK;
+  return holes + 2 * context;
 }
 
-/** A plan of segments in at most `window` model tokens (default the model's own). */
+/**
+ * A plan of segments whose text and holes take at most `window` tokens (default: all the model's
+ * window leaves them); the model's sequence specials and a shifted model's lead come on top.
+ */
 export type Planner = (segments: Segment[], window?: number) => SpanPlan;
 
 /** The segments near one hole (see nearHole), and where they sit among the request's. */

@@ -99,11 +99,11 @@ function makePlanner(model: LoadedModel, encoder: MemoTokenizer): { window: numb
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
-  const planFor: Planner = (segments, asked = info.maxLength) => {
-    const modelWindow = Math.min(asked, info.maxLength);
+  const planFor: Planner = (segments, asked = info.maxLength - reserved) => {
+    const textWindow = Math.min(asked, info.maxLength - reserved);
     // A refine hole starts from its own text, whichever holes the segments hold (the length search plans a few near one hole).
     const initialHoleIds = segments.flatMap((s) => (s.kind === 'hole' ? [s.initial !== undefined ? encoder.encode(s.initial) : undefined] : []));
-    const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, modelWindow - reserved, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
+    const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, textWindow, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
   return { window: info.maxLength - reserved, reserved, planFor };
@@ -156,7 +156,7 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const { search } = sized;
   const lengths = search?.choices.map(({ hole, chosen, tried, drafted }) => ({ hole, chosen, tried, ...(drafted ? { drafted } : {}) }));
   const gathers = model.denoiser.forwardAt !== undefined;
-  const planned = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
+  const planned = planWithinMemory((modelWindow) => planFor(sized.segments, modelWindow - reserved), { window: info.maxLength, reserved, samples: request.samples, vocab: info.vocabSize, gathers });
   const resizable = resizes ? resizableHoles(sized.segments) : [];
   const resizing = resizable.some(Boolean) ? startResizing(planned, resizable, model.resizeTokens!) : undefined;
   const plan = resizing?.plan ?? planned;
