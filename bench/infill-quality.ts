@@ -2,7 +2,7 @@
  * Held-out infill exact match through the real sampler: each case of bench/data/heldout-infills.jsonl
  * (1-8 token spans cut from files the embedded model never saw, made by make-infill-set.mjs) is
  * filled with its exact token count and compared with the original text.
- * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--cases FILE] [--json] [CONFIG ...]
+ * Usage: node dist/infill-quality.js [--model DIR] [--quantized] [--limit N] [--cases FILE] [--seed N] [--json] [CONFIG ...]
  * where CONFIG is strategy:steps[:topP[:temperature[:blockLength]]], e.g. `mdlm:32 remdm-loop:64:0.9
  * confidence-threshold:8 topk-confidence:16:1:1:2`.
  * `--presets` runs the editor's quality presets instead (src/core/presets.ts: the very settings the
@@ -18,6 +18,8 @@
  * the same: the blank was part of the word's token.
  * `--samples K` draws K samples per case in one run and scores the best-fitting one (the one the
  * editor offers first), next to the first drawn.
+ * `--seed N` seeds case i with N + i (default 0): runs with different N show how far a figure moves
+ * by chance alone.
  * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
  * tried, drafted and chosen, every sample's text and fit), for reading where a length search went
  * wrong or choosing again offline.
@@ -51,6 +53,8 @@ if (!['exact', 'search', 'bound'].includes(holeMode)) throw new Error(`--hole: e
 const maxTokens = Number(flag('--max-tokens') ?? 16);
 const samples = Number(flag('--samples') ?? 1);
 const perCaseFile = flag('--per-case');
+const seed = Number(flag('--seed') ?? 0);
+if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed: expected a whole number >= 0, got ${seed}`);
 const cuts = flag('--cuts') ?? 'tokens';
 if (!['tokens', 'user'].includes(cuts)) throw new Error(`--cuts: expected tokens or user, got ${cuts}`);
 const allPresets = args.includes('--presets') ? (args.splice(args.indexOf('--presets'), 1), true) : false;
@@ -108,7 +112,7 @@ async function main() {
           ];
           const tokens = holeMode === 'exact' ? c.length : maxTokens;
           const holeLength = holeMode === 'bound' ? ('bound' as const) : ('search' as const);
-          const done = await client.infill({ segments, sampler: sampler(tokens), seed: i, samples, maxFramesPerSecond: 1, holeLength }).result;
+          const done = await client.infill({ segments, sampler: sampler(tokens), seed: seed + i, samples, maxFramesPerSecond: 1, holeLength }).result;
           const right = bestFirst(done.samples)[0].holes[0] === c.answer;
           if (right) exact++;
           if (done.samples[0].holes[0] === c.answer) firstDrawn++;
