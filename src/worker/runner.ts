@@ -99,14 +99,15 @@ function makePlanner(model: LoadedModel, encoder: MemoTokenizer): { window: numb
   // A shifted model predicts position p from row p-1: a hole at position 0 gets a token before it.
   const lead = info.shiftLogits ? [info.bosId ?? info.endTokenIds[0] ?? info.maskId] : [];
   const reserved = tokenizer.sequencePrefix.length + tokenizer.sequenceSuffix.length + lead.length;
-  const planFor: Planner = (segments, asked = info.maxLength - reserved) => {
-    const textWindow = Math.min(asked, info.maxLength - reserved);
+  const window = info.maxLength - reserved;
+  const planFor: Planner = (segments, asked = window) => {
+    const textWindow = Math.min(asked, window);
     // A refine hole starts from its own text, whichever holes the segments hold (the length search plans a few near one hole).
     const initialHoleIds = segments.flatMap((s) => (s.kind === 'hole' ? [s.initial !== undefined ? encoder.encode(s.initial) : undefined] : []));
     const planned = withSequenceSpecials(planSpans(segments, encoder, info.maskId, textWindow, { initialHoleIds }), tokenizer.sequencePrefix, tokenizer.sequenceSuffix);
     return lead.length > 0 && planned.editable[0] ? withSequenceSpecials(planned, lead, []) : planned;
   };
-  return { window: info.maxLength - reserved, reserved, planFor };
+  return { window, reserved, planFor };
 }
 
 interface SizedHoles {
