@@ -17,7 +17,7 @@ Options:
   --preset NAME       ${PRESETS.map((p) => p.name).join(', ')}: the editor's quality presets (default
                       ${DEFAULT_PRESET}); the flags below change single fields of it
   --sampler NAME      mdlm, remdm-cap, remdm-rescale, remdm-conf, remdm-loop, forward-backward,
-                      dfm, topk-confidence, confidence-threshold
+                      dfm, topk-confidence, confidence-threshold, beam
   --steps T           denoising steps
   --eta X             ReMDM eta (remasking budget)
   --t-on X, --t-off X, --alpha-on X
@@ -26,7 +26,8 @@ Options:
   --top-k K           keep the K most likely tokens (0 = off)
   --temperature X     logit temperature
   --seed N            random seed (default: random; printed with --json)
-  --samples K         K independent samples in one batch, printed best fit first (default 1)
+  --samples K         K independent samples in one batch, printed best fit first (default 1;
+                      with beam: K beams, printed best first)
   --max-tokens N      bound for a [MASK] written without a length (default 16)
   --instruction TEXT  an instruct model (one with a chat template) answers TEXT; the answer
                       is the positional TEXT's holes (default: one [MASK])

@@ -20,6 +20,7 @@ export const REMASKING_STRATEGY_NAMES: readonly RemaskingStrategyName[] = [
 export const DECODER_STRATEGY_NAMES: readonly DecoderStrategyName[] = [
   'topk-confidence',
   'confidence-threshold',
+  'beam',
 ];
 
 export const STRATEGY_NAMES: readonly StrategyName[] = [

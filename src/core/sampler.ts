@@ -1,3 +1,4 @@
+import { beamStep } from './beam';
 import { BlockSchedule, decoderStep } from './decoders';
 import { CancelledError, DiffusionError } from './errors';
 import type { LogitsProcessor } from './logits';
@@ -128,7 +129,8 @@ class Canvas {
     this.rowList = new Int32Array(this.batch);
     this.temperature = o.temperature;
     // The top-k form serves draws under top-k or a nucleus, and every argmax; its classes are the draw rules'.
-    const served = isDecoderStrategy(o.strategy) || o.topK > 0 || o.topP < 1;
+    // The beam reads whole distributions (its BEAM_TOKENS likeliest), which the top-k form does not keep.
+    const served = o.strategy !== 'beam' && (isDecoderStrategy(o.strategy) || o.topK > 0 || o.topP < 1);
     if (denoiser.forwardTopK && this.constraint && served) this.headK = Math.min(MAX_HEAD_K, Math.max(DEFAULT_HEAD_K, 2 * o.topK));
   }
 
@@ -184,6 +186,14 @@ class Canvas {
         rows[count++] = b;
       }
     }
+    return rows.subarray(0, count);
+  }
+
+  /** Rows 0..count-1 (the live beams), as decodingRows gives them. */
+  leadingRows(count: number): Int32Array {
+    const { slotOf, rowList: rows } = this;
+    for (let b = 0; b < this.batch; b++) slotOf[b] = b < count ? b : -1;
+    for (let b = 0; b < count; b++) rows[b] = b;
     return rows.subarray(0, count);
   }
 
@@ -299,6 +309,37 @@ async function* decoderSteps(canvas: Canvas, o: Required<SamplerOptions>): Async
   return canvas.result(steps);
 }
 
+/** Beam search (beam.ts): the rows are the beams, and each step runs only the live ones. */
+async function* beamSteps(canvas: Canvas, o: Required<SamplerOptions>): AsyncGenerator<Frame, SampleResult, void> {
+  const { batch, length, vocab, maskId, processor, editable } = canvas;
+  let masks = 0;
+  for (let l = 0; l < length; l++) if (editable[l] && canvas.ids[l] === maskId) masks++;
+  const total = Math.min(o.steps, masks);
+  let scores = new Float64Array(batch);
+  let outScores = new Float64Array(batch);
+  let live = 1; // every row starts as the same beam
+  let steps = 0;
+  for (let i = 0; i < total; i++) {
+    const step = await canvas.withLogits(
+      1 - i / total,
+      undefined,
+      (logits) => {
+        if (!(logits instanceof Float32Array)) throw new Error('the beam needs full logits rows');
+        const { ids, confidence, constraint, gathered } = canvas;
+        return beamStep({ logits, gathered, ids, confidence, scores, live, batch, length, vocab, maskId, editable, stepsLeft: total - i, processor, constraint, out: canvas.buffers, outScores });
+      },
+      canvas.leadingRows(live),
+    );
+    canvas.timed(() => canvas.adopt());
+    [scores, outScores] = [outScores, scores];
+    live = step.live;
+    steps = i + 1;
+    yield canvas.frame(steps, step.done ? steps : total, 1 - steps / total, true);
+    if (step.done) break;
+  }
+  return canvas.result(steps);
+}
+
 /**
  * One ReMDM step from t to s: every draw first; the model is called only if some position unmasks,
  * and only for those positions and the rows they are in. Returns whether the model was called.
@@ -363,6 +404,7 @@ export async function* sample(
   const start = checkStartTime(control.startTime ?? 1);
   if (input.resize) return yield* resizingSteps(denoiser, input, input.resize, o, rng, () => control.isCancelled?.() ?? false);
   const canvas = new Canvas(denoiser, input, o, () => control.isCancelled?.() ?? false);
+  if (o.strategy === 'beam') return yield* beamSteps(canvas, o);
   if (isDecoderStrategy(o.strategy)) return yield* decoderSteps(canvas, o);
   return yield* remaskingSteps(canvas, o, rng, control, start, denoiser.forwardAt !== undefined);
 }

@@ -57,8 +57,8 @@ export type RemaskingStrategyName =
   | 'forward-backward'
   | 'dfm';
 
-/** Deterministic decoders for LLaDA-class models. */
-export type DecoderStrategyName = 'topk-confidence' | 'confidence-threshold';
+/** Deterministic decoders: LLaDA-class confidence decoding, and a beam search over orders (beam.ts). */
+export type DecoderStrategyName = 'topk-confidence' | 'confidence-threshold' | 'beam';
 
 export type StrategyName = RemaskingStrategyName | DecoderStrategyName;
 

@@ -17,7 +17,7 @@ test('defaults: remdm-cap, 64 steps, loglinear, ReMDM paper settings', () => {
     threshold: 0.9,
     blockLength: 0,
   });
-  assert.equal(STRATEGY_NAMES.length, 9);
+  assert.equal(STRATEGY_NAMES.length, 10);
   const filled = validateSamplerOptions({ strategy: 'mdlm', steps: 10, eta: undefined });
   assert.equal(filled.eta, 0.02);
   assert.equal(filled.strategy, 'mdlm');

@@ -93,6 +93,21 @@ test('throttled frames: few messages, the last frame always sent, done equals it
   assert.deepEqual(joined(frames.at(-1)!), done.samples[0].holes);
 });
 
+test('the beam through the real model: distinct candidates in its own order, the first as one beam writes it, no fit ranking', async () => {
+  await client.load(load);
+  const text = 'import os\n\ndef read_text(path):\n    with open(path) as f:\n        return [MASK:4]\n';
+  const sampler = { strategy: 'beam' as const, steps: 4 };
+  const beams = await client.infill(request(text, { samples: 3, sampler })).result;
+  assert.equal(beams.samples.length, 3);
+  assert.equal(new Set(beams.samples.map((s) => s.holes[0])).size, 3);
+  assert.ok(beams.samples.every((s) => s.fit === undefined) && beams.timings.rankingMs === undefined, 'the beam ranks its own rows');
+  assert.equal(beams.steps, 4, 'one token a step');
+  // One beam is topk-confidence one token a step.
+  const one = await client.infill(request(text, { sampler })).result;
+  const greedy = await client.infill(request(text, { sampler: { strategy: 'topk-confidence', steps: 4 } })).result;
+  assert.deepEqual(one.samples[0].holes, greedy.samples[0].holes);
+});
+
 test('cancel mid-run stops it before the next model call', async () => {
   await client.load(load);
   const frames: FrameMessage[] = [];
