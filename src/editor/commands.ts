@@ -14,6 +14,7 @@ import { randomSeed, type Session } from './session';
 import { buildSegments, selectionBound, toLf, type HoleSpec } from './text';
 import { samplerFor } from './presets';
 import { samplesFor } from '../core/presets';
+import { isDecoderStrategy } from '../core/options';
 import { listModelFolders, USER_MODELS_DIR } from './modelList';
 import { convertModelFolder, type ConvertArgs } from './convertModel';
 
@@ -334,7 +335,13 @@ export function cancel(ctx: Ctx): Cmd {
 export function reroll(ctx: Ctx): Cmd {
   return async () => {
     const session = activeSession(ctx, 'reroll');
-    if (session) void session.reroll();
+    if (!session) return;
+    // A deterministic decoder (Best's beam) would write the same candidates again.
+    if (isDecoderStrategy(session.request.sampler.strategy)) {
+      ctx.status.note('same candidates every run: the decoder is deterministic (Fast and Balanced sample)');
+      return;
+    }
+    void session.reroll();
   };
 }
 

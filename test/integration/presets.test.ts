@@ -31,6 +31,12 @@ describe('Quality presets', () => {
     const ran = best.session.result?.steps ?? 0;
     assert.ok(ran >= 1 && ran <= best.tokens, `the worker did not run the preset: ${ran} steps for at most ${best.tokens} tokens`);
     assert.match(api.modeText(), /Best/);
+    // The beam is deterministic: a reroll would write the same candidates, so it says so and keeps the preview.
+    const shown = best.session.result;
+    await vscode.commands.executeCommand('diffusionInfill.reroll');
+    assert.equal(best.session.phase, 'ready');
+    assert.equal(best.session.result, shown);
+    assert.match(api.statusText(), /same candidates every run/);
     await closeAll();
 
     const fast = await requestWith('fast');
