@@ -81,7 +81,7 @@ export interface SamplerOptions {
   topK?: number;
   /** confidence-threshold: commit every masked token whose confidence exceeds this (0..1). */
   threshold?: number;
-  /** Semi-autoregressive blocks for the deterministic decoders (0 = one block). */
+  /** Semi-autoregressive blocks for topk-confidence and confidence-threshold (0 = one block; the beam has none). */
   blockLength?: number;
 }
 
