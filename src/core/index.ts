@@ -10,6 +10,7 @@ export {
   DECODER_STRATEGY_NAMES,
   SCHEDULE_NAMES,
   isDecoderStrategy,
+  rowsAreRankedCandidates,
 } from './options';
 export { scheduleAlpha, loopAlpha, timeGrid, TIME_EPS } from './schedule';
 export { remdmPosterior, type PosteriorFn, type StepPosterior } from './posterior';

@@ -55,6 +55,15 @@ export function isDecoderStrategy(s: StrategyName): s is DecoderStrategyName {
   return (DECODER_STRATEGY_NAMES as readonly string[]).includes(s);
 }
 
+/**
+ * The beam's rows are its beams: distinct candidates, already ranked by its search. It draws one row
+ * per candidate, and its rows are not re-ranked by fit (re-ranked, its first candidate was right on
+ * 64 of 300 held-out spans, not 76).
+ */
+export function rowsAreRankedCandidates(s: StrategyName): boolean {
+  return s === 'beam';
+}
+
 function bad(message: string): never {
   throw new DiffusionError('bad-options', message);
 }

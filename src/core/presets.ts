@@ -4,7 +4,7 @@
  * Steps scale with the tokens to fill: ReMDM's gains come from steps beyond the token count, where
  * plain MDLM has nothing left to decode.
  */
-import { isDecoderStrategy } from './options';
+import { isDecoderStrategy, rowsAreRankedCandidates } from './options';
 import type { SamplerOptions, Segment } from './types';
 
 export type PresetName = 'fast' | 'balanced' | 'best';
@@ -77,5 +77,5 @@ export function findPreset(name: string): Preset | undefined {
  * so it draws one, except the beam, whose rows are its beams.
  */
 export function samplesFor(sampler: SamplerOptions, wanted: number): number {
-  return isDecoderStrategy(sampler.strategy) && sampler.strategy !== 'beam' ? 1 : Math.max(1, Math.floor(wanted));
+  return isDecoderStrategy(sampler.strategy) && !rowsAreRankedCandidates(sampler.strategy) ? 1 : Math.max(1, Math.floor(wanted));
 }
