@@ -1,9 +1,13 @@
 // Fills the model card's CLI block (between the cli-results markers): held-out short-span exact
-// match through the real sampler (dist/infill-quality.js) and ten infill examples from the CLI.
+// match through the real sampler (dist/infill-quality.js), ten infill examples from the CLI
+// (training/cli-examples.json) and how far the model is from their answers (answer_probe.mjs).
 // Usage (from the repo root, after `npm run build`): node training/cli_results.mjs [MODEL_DIR]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const modelDir = process.argv[2] ?? 'models/mdlm-code-small';
 const card = path.join(modelDir, 'README.md');
@@ -17,23 +21,15 @@ const userArgs = [...qualityArgs, '--cuts', 'user'];
 const userQuality = table(userArgs);
 
 // Holes written `[MASK:..n]`: at most n tokens, the model ends the text where it wants.
-const prompts = [
-  'def add(a, b):\n    [MASK:..8]\n',
-  'import os\n\ndef read_text(path):\n    with open(path) as f:\n        return [MASK:..6]\n',
-  'for i in range(10):\n    if i % 2 == 0:\n        [MASK:..8]\n',
-  'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        [MASK:..10]\n',
-  'interface Point {\n    x: number;\n    [MASK:..6]\n}\n',
-  'function clamp(value: number, min: number, max: number): number {\n    return Math.min(max, [MASK:..6]);\n}\n',
-  'interface Array<T> {\n    /** Returns the number of elements. */\n    [MASK:..8]\n}\n',
-  'The [MASK:..4] module provides functions for working with paths.\n',
-  'To install a package, run [MASK:..8] from the command line.\n',
-  'try:\n    value = int(text)\nexcept [MASK:..4]:\n    value = 0\n',
-];
+const prompts = JSON.parse(fs.readFileSync(path.join(here, 'cli-examples.json'), 'utf8')).map((e) => e.text);
 const examples = prompts.map((text, i) => {
   const seed = 100 + i;
   const out = JSON.parse(execFileSync(process.execPath, ['dist/cli.js', '--model', modelDir, '--seed', String(seed), '--json', text], { encoding: 'utf8' }));
   return { text, seed, fill: out.samples[0].holes, sampler: out.sampler, steps: out.steps };
 });
+
+const probeArgs = ['training/answer_probe.mjs', modelDir];
+const probe = execFileSync(process.execPath, probeArgs, { encoding: 'utf8' }).trimEnd().split('\n');
 
 const fence = (s) => '```\n' + s.replace(/\n$/, '') + '\n```';
 const block = [
@@ -60,6 +56,14 @@ const block = [
   `${examples[0].sampler}, ${examples[0].steps} steps).`,
   '',
   ...examples.flatMap((e) => [`**seed ${e.seed}**`, fence(e.text), `→ ${e.fill.map((f) => '`' + JSON.stringify(f).slice(1, -1) + '`').join(', ')}`, '']),
+  '### How far the model is from the simple answers',
+  '',
+  "The examples' intended answers (`training/cli-examples.json`) at their own token count: the",
+  'log-probability the model gives each in its best order, beside what confidence decoding writes',
+  'there. A decoder writes the answer only where its log-probability is the higher.',
+  `Command: \`node ${probeArgs.join(' ')}\``,
+  '',
+  ...probe,
   END,
 ].join('\n');
 
