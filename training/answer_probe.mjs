@@ -67,18 +67,17 @@ async function decode(ids, positions, answer) {
 const examples = JSON.parse(fs.readFileSync(path.join(here, 'cli-examples.json'), 'utf8'));
 const print = (row, markdown) => console.log(json ? JSON.stringify(row) : markdown);
 if (!json) console.log('| example | answer | tokens | log p(answer) | confidence decoding writes | its log p |\n|---|---|---|---|---|---|');
+const encode = (t) => tokenizer.encode(t, { add_special_tokens: false }).ids;
 let total = 0;
-let n = 1;
-for (const { text, answer } of examples) {
+for (const [i, { text, answer }] of examples.entries()) {
   const start = text.indexOf('[MASK');
   const before = text.slice(0, start);
-  const encode = (t) => tokenizer.encode(t, { add_special_tokens: false }).ids;
   const ids = [...encode(before + answer), ...encode(text.slice(text.indexOf(']', start) + 1))];
   let at = 0;
   const positions = [];
-  ids.forEach((id, i) => {
+  ids.forEach((id, k) => {
     const end = at + tokenizer.decode([id]).length;
-    if (end > before.length && at < before.length + answer.length) positions.push(i);
+    if (end > before.length && at < before.length + answer.length) positions.push(k);
     at = end;
   });
   const masked = ids.map((id, i) => (positions.includes(i) ? maskId : id));
@@ -88,6 +87,6 @@ for (const { text, answer } of examples) {
   const written = tokenizer.decode(positions.map((p) => greedy.ids[p]));
   const row = { answer, hole: tokenizer.decode(positions.map((p) => ids[p])), tokens: positions.length, logp: truth.sum, written, writtenLogp: greedy.sum };
   const code = (t) => '`' + JSON.stringify(t).slice(1, -1) + '`';
-  print(row, `| ${n++} | ${code(answer)} | ${row.tokens} | ${truth.sum.toFixed(2)} | ${code(written)} | ${greedy.sum.toFixed(2)} |`);
+  print(row, `| ${i + 1} | ${code(answer)} | ${row.tokens} | ${truth.sum.toFixed(2)} | ${code(written)} | ${greedy.sum.toFixed(2)} |`);
 }
 print({ sum: total }, `\nSum of log p(answer) over the ${examples.length} examples: ${total.toFixed(2)}`);
