@@ -93,10 +93,14 @@ export const infillSelectionUiTest = {
     });
     assert.ok(!outOfOrder.includes(settled[settled.length - 1]), `the last frame drawn out of order: ${settled[settled.length - 1]}`);
     assert.ok(outOfOrder.length <= settled.length / 4, `runs drawn out of order in ${outOfOrder.length} of ${settled.length} settled frames: ${outOfOrder[0]}`);
-    // The original selection is still in the document, struck through.
-    const spans = await decorationSpans(page);
-    const struck = spans.filter((s) => s.textDecoration.includes('line-through')).map((s) => s.text).join('');
-    assert.equal(struck, 'return fib(n - 1) + fib(n - 2)', `decorated spans: ${JSON.stringify(spans)}`);
+    // The original selection is still in the document, struck through. Read until a whole frame
+    // is drawn: spans Monaco is replacing read without styles (seen once in CI).
+    await waitFor(async () => {
+      const spans = await decorationSpans(page);
+      const struck = spans.filter((s) => s.textDecoration.includes('line-through')).map((s) => s.text).join('');
+      assert.equal(struck, 'return fib(n - 1) + fib(n - 2)', `decorated spans: ${JSON.stringify(spans)}`);
+      return true;
+    }, { timeout: 5_000, what: 'the original struck through' });
 
     const preview = await waitFor(async () => {
       const runs = await previewRuns(page);
