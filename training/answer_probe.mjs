@@ -80,7 +80,7 @@ for (const [i, { text, answer }] of examples.entries()) {
     if (end > before.length && at < before.length + answer.length) positions.push(k);
     at = end;
   });
-  const masked = ids.map((id, i) => (positions.includes(i) ? maskId : id));
+  const masked = ids.map((id, k) => (positions.includes(k) ? maskId : id));
   const truth = await decode(masked, positions, new Map(positions.map((p) => [p, ids[p]])));
   const greedy = await decode(masked, positions);
   total += truth.sum;
