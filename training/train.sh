@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The embedded model in one command: corpus -> tokens -> training (ten stages, seeded, resumable)
+# The embedded model in one command: corpus -> tokens -> training (twelve stages, seeded, resumable)
 # -> export -> parity -> held-out and out-of-distribution metrics -> model card.
 #
 #   bash training/train.sh [MODEL_DIR]          # default: models/mdlm-code-small
