@@ -143,9 +143,9 @@ export interface SampleTexts {
   fit?: number;
 }
 
-/** The samples by fit, best first (a tie, or no fits, keeps their order). */
+/** The samples by fit, best first; those without one after those with one (a tie, or no fits, keeps their order). */
 export function bestFirst<S extends SampleTexts>(samples: readonly S[]): S[] {
-  return samples.map((s, i) => ({ s, i })).sort((a, b) => (b.s.fit ?? 0) - (a.s.fit ?? 0) || a.i - b.i).map(({ s }) => s);
+  return samples.map((s, i) => ({ s, i })).sort((a, b) => (b.s.fit ?? -Infinity) - (a.s.fit ?? -Infinity) || a.i - b.i).map(({ s }) => s);
 }
 
 /** Each hole's text as drawn: its views joined (masked views are empty). */

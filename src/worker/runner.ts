@@ -12,7 +12,7 @@ import { FramePoster, sampleHoles, sampleTexts } from './frames';
 import type { Planner } from './holeWindow';
 import { searchHoleLengths, type LengthSearchRun } from './lengthSearch';
 import { MemoTokenizer } from './memoTokenizer';
-import { rankSamples } from './rankSamples';
+import { rankResizedSamples, rankSamples } from './rankSamples';
 import { resizableHoles, startResizing } from './resizeHoles';
 import type { LoadedModel } from './model';
 import { MAX_SAMPLES, type DoneMessage, type FrameMessage, type InfillRequest, type WorkerMemory } from '../protocol/protocol';
@@ -176,8 +176,17 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
   if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
   const ranked = performance.now();
-  // Rows that resized differ in length; they are not compared. Nor are rows a search ranked already.
-  const ranking = request.samples > 1 && !resizing && !rowsAreRankedCandidates(request.sampler.strategy) ? await rankSamples(poster.lastShown, plan, sized.segments, planFor, denoiser, () => control.isCancelled()) : undefined;
+  // Rows that resized (drawn by expand/delete whatever the strategy) are read one by one, each at its
+  // own lengths; rows a search ranked already are not ranked again.
+  const cancelled = () => control.isCancelled();
+  const ranking =
+    request.samples < 2
+      ? undefined
+      : resizing
+        ? await rankResizedSamples(poster.lastShown, sized.segments, planFor, denoiser, cancelled)
+        : rowsAreRankedCandidates(request.sampler.strategy)
+          ? undefined
+          : await rankSamples(poster.lastShown, plan.holes, sized.segments, planFor, denoiser, cancelled);
   const texts = sampleTexts(poster.lastShown, plan.holes, info.maskId, tokenizer, endIds);
   return {
     type: 'done',
