@@ -26,7 +26,7 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from model import DiffusionLM, ModelConfig  # noqa: E402
+from model import EXPAND_TOKEN, DiffusionLM, ModelConfig, tokenizer_vocab  # noqa: E402
 from quantize import quantize_model  # noqa: E402
 
 OPSET = 17
@@ -51,17 +51,19 @@ def load_checkpoint(path: Path):
 
 
 def random_tiny(tokenizer_dir: Path):
-    vocab = json.loads((tokenizer_dir / "tokenizer.json").read_text())["model"]["vocab"]
+    vocab = tokenizer_vocab(json.loads((tokenizer_dir / "tokenizer.json").read_text()))
     torch.manual_seed(0)
-    model = DiffusionLM(ModelConfig(vocab_size=len(vocab), mask_token_id=vocab["[MASK]"], **TINY))
+    model = DiffusionLM(ModelConfig(vocab_size=max(vocab.values()) + 1, mask_token_id=vocab["[MASK]"], **TINY))
     # Larger weights than the training init so logits are not all near-ties (a meaningful int8 check).
     with torch.no_grad():
         model.embed.weight.normal_(0, 1.0)
     return model, dict(step=0, tokens=0, seconds=0.0)
 
 
-def hf_config(model: DiffusionLM, state, random: bool):
+def hf_config(model: DiffusionLM, state, random: bool, expand_id=None):
     c = model.config
+    # A model trained to grow its holes (train.py's expand objective) deletes with the end token, as DreamOn does.
+    resize = {"expand_token_id": expand_id, "delete_token_id": 0} if expand_id is not None else {}
     return {
         "model_type": "mdlm",
         "architectures": ["DiffusionLM"],
@@ -69,6 +71,7 @@ def hf_config(model: DiffusionLM, state, random: bool):
         "mask_token_id": c.mask_token_id,
         "eos_token_id": 0,
         "pad_token_id": 0,
+        **resize,
         "max_position_embeddings": c.max_length,
         "hidden_size": c.hidden_size,
         "num_hidden_layers": c.num_layers,
@@ -168,7 +171,8 @@ def main():
     (stage / "onnx").mkdir(parents=True)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copyfile(tok / name, stage / name)
-    (stage / "config.json").write_text(json.dumps(hf_config(model, state, args.random_tiny), indent=2) + "\n")
+    config = hf_config(model, state, args.random_tiny, tokenizer_vocab(json.loads((tok / "tokenizer.json").read_text())).get(EXPAND_TOKEN))
+    (stage / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     export_onnx(model, stage / "onnx/model.onnx")
     n_params = sum(p.numel() for p in model.parameters())
     print(f"{out}/onnx/model.onnx: {n_params/1e6:.2f}M params, {(stage / 'onnx/model.onnx').stat().st_size/1e6:.1f} MB, "

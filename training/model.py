@@ -11,6 +11,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# DreamOn's expand token: a masked position predicted as it becomes two masks (train.py's expand
+# objective; add_expand.py adds it to a tokenizer, export.py names it in config.json).
+EXPAND_TOKEN = "<|expand|>"
+
+
+def tokenizer_vocab(tokenizer: dict) -> dict:
+    """Token -> id of a tokenizer.json, its added tokens included (they may lie past the model's vocabulary)."""
+    return {**tokenizer["model"]["vocab"], **{t["content"]: t["id"] for t in tokenizer.get("added_tokens", [])}}
+
+
 @dataclass
 class ModelConfig:
     vocab_size: int = 8192

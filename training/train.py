@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model import DiffusionLM, ModelConfig  # noqa: E402
+from model import EXPAND_TOKEN, DiffusionLM, ModelConfig, tokenizer_vocab  # noqa: E402
 from onnx_weights import model_from_folder  # noqa: E402
 
 PRESETS = {
@@ -75,9 +75,10 @@ def batch(corpus, rng: random.Random, length: int, size: int, broad=None, share:
 
 
 # The objective mix (fractions of each batch's rows): MDLM's independent masking, contiguous spans
-# (what the editor masks), and spans padded with end tokens up to an allotted length (so the model
-# learns to end an answer when the hole is longer than the text).
-OBJECTIVES = {"mdlm": 1.0, "span": 0.0, "eos": 0.0}
+# (what the editor masks), spans padded with end tokens up to an allotted length (so the model
+# learns to end an answer when the hole is longer than the text), and DreamOn's expand/delete
+# spans (the model learns to grow and shrink a hole; needs EXPAND_TOKEN in the tokenizer).
+OBJECTIVES = {"mdlm": 1.0, "span": 0.0, "eos": 0.0, "expand": 0.0}
 MAX_SPAN = 64
 
 
@@ -110,32 +111,73 @@ def eos_row(x: torch.Tensor, t: float, eos_id: int, rng: random.Random):
     return row, masked, whole
 
 
-def mixed_loss(model, x, mask_id, eos_id, generator, rng: random.Random, objectives=OBJECTIVES):
+def expand_row(x: torch.Tensor, t: float, eos_id: int, expand_id: int, rng: random.Random):
+    """A hole as DreamOn trains it (DreamLM/DreamOn, sft_expand_dataset.py): a span of text followed
+    by up to 16 end tokens (each a delete: the position leaves the hole), masked whole (half the
+    rows) or at rate t, every end token masked; then disjoint pairs of adjacent masked text positions
+    merge with probability p into one position whose target is the expand token (it becomes two
+    masks). p is DreamOn's: 0.5 in 40% of rows, else 0.5 times the unmasked share. Returns the row
+    (the text after the hole shifted to fit, the end padded with unmasked end tokens), its targets,
+    its mask and whether it is whole."""
+    n = x.shape[0]
+    kept = min(n // 2, int(math.exp(rng.uniform(0, math.log(48 + 1)))))
+    deletes = rng.randrange(0, 17)
+    start = rng.randrange(0, n - kept + 1)
+    whole = rng.random() < 0.5
+    text = x[start:start + kept].tolist()
+    masked = [whole or rng.random() < t for _ in text]
+    p = 0.5 if rng.random() < 0.4 else 0.5 * (1 - sum(masked) / kept)
+    hole, i = [], 0  # (input, target, masked) of each hole position
+    while i < kept:
+        if i + 1 < kept and masked[i] and masked[i + 1] and rng.random() < p:
+            hole.append((text[i], expand_id, True))
+            i += 2
+        else:
+            hole.append((text[i], text[i], masked[i]))
+            i += 1
+    hole += [(eos_id, eos_id, True)] * deletes
+    tokens, targets, hole_mask = (list(column) for column in zip(*hole))
+    if not any(hole_mask):
+        hole_mask[rng.randrange(len(hole_mask))] = True
+    before, after = x[:start].tolist(), x[start + kept:].tolist()
+    row = (before + tokens + after)[:n]
+    target = (before + targets + after)[:n]
+    mask = ([False] * len(before) + hole_mask + [False] * len(after))[:n]
+    pad = n - len(row)
+    row, target, mask = row + [eos_id] * pad, target + [eos_id] * pad, mask + [False] * pad
+    return torch.tensor(row, dtype=x.dtype), torch.tensor(target, dtype=x.dtype), torch.tensor(mask), whole
+
+
+def mixed_loss(model, x, mask_id, eos_id, generator, rng: random.Random, objectives=OBJECTIVES, expand_id=None):
     """1/t-weighted masked cross-entropy over rows masked by the objective mix (t antithetic across
     the batch). For span and end-token rows t is the masking rate inside the masked region (1 for a
-    hole masked whole)."""
+    hole masked whole). Expand rows have their own targets (the expand token where two positions merged)."""
     b, n = x.shape
     u = torch.rand(1, generator=generator).item()
     t = ((u + torch.arange(b) / b) % 1.0) * (1 - EPS) + EPS  # antithetic t across the batch
     masked = torch.rand(b, n, generator=generator) < t[:, None]
     kinds = rng.choices(list(objectives), list(objectives.values()), k=b)
     x = x.clone()
+    target = x.clone()
     for i, kind in enumerate(kinds):
         if kind == "span":
             masked[i] = span_mask(n, float(t[i]), rng)
         elif kind == "eos":
             x[i], masked[i], whole = eos_row(x[i], float(t[i]), eos_id, rng)
-            if whole:
-                t[i] = 1.0  # a whole hole is the t = 1 end of the process: weight 1
+            target[i] = x[i]
+        elif kind == "expand":
+            x[i], target[i], masked[i], whole = expand_row(x[i], float(t[i]), eos_id, expand_id, rng)
+        if kind in ("eos", "expand") and whole:
+            t[i] = 1.0  # a whole hole is the t = 1 end of the process: weight 1
     # Masks are drawn on the CPU (one seeded stream whatever the device), then moved to the model.
     device = next(model.parameters()).device
-    x, masked, t = x.to(device), masked.to(device), t.to(device)
+    x, target, masked, t = x.to(device), target.to(device), masked.to(device), t.to(device)
     h = model.hidden(torch.where(masked, torch.full_like(x, mask_id), x))
     logits = model.logits(h[masked]).float()
     logits[:, mask_id] = -1e4  # SUBS: the mask is never a prediction
-    ce = F.cross_entropy(logits, x[masked], reduction="none")
+    ce = F.cross_entropy(logits, target[masked], reduction="none")
     weights = (1.0 / t)[:, None].expand(b, n)[masked]
-    return (ce * weights).sum() / (b * n), (logits.argmax(-1) == x[masked]).float().mean()
+    return (ce * weights).sum() / (b * n), (logits.argmax(-1) == target[masked]).float().mean()
 
 
 def parse_objectives(text: str) -> dict:
@@ -175,8 +217,12 @@ def bf16_is_fast(device) -> bool:
 def grown_weights(folder: Path, model: DiffusionLM) -> dict:
     """The weights of an exported model folder, with any blocks `model` has beyond the folder's
     appended as identities (conv, attention output and MLP output zeroed), so the grown model starts
-    as exactly the folder's function."""
+    as exactly the folder's function, and any tokens beyond the folder's vocabulary appended with
+    their fresh embeddings (an added output the old tokens' logits do not change for)."""
     theirs, ours = model_from_folder(folder).state_dict(), model.state_dict()
+    old, new = theirs["embed.weight"], ours["embed.weight"]
+    if old.shape[0] < new.shape[0] and old.shape[1:] == new.shape[1:]:
+        theirs["embed.weight"] = torch.cat([old, new[old.shape[0]:]])
     extra = [k for k in ours if k not in theirs]
     misfit = [k for k in ours if k in theirs and theirs[k].shape != ours[k].shape] + \
         [k for k in extra if not k.startswith("blocks.")]
@@ -254,8 +300,8 @@ def main():
             preset[key] = getattr(args, key)
     torch.set_num_threads(args.threads)
     tokenizer = json.loads((args.tokenizer / "tokenizer.json").read_text())
-    vocab = tokenizer["model"]["vocab"]
-    config = ModelConfig(vocab_size=len(vocab), mask_token_id=vocab["[MASK]"], **preset["model"])
+    vocab = tokenizer_vocab(tokenizer)
+    config = ModelConfig(vocab_size=max(vocab.values()) + 1, mask_token_id=vocab["[MASK]"], **preset["model"])
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
     model = DiffusionLM(config).to(device)
@@ -277,6 +323,9 @@ def main():
     generator = torch.Generator().manual_seed(args.seed * 1_000_003 + state["step"])
     objectives = state.setdefault("objectives", args.objectives)
     eos_id = vocab["<|endoftext|>"]
+    expand_id = vocab.get(EXPAND_TOKEN)
+    if objectives.get("expand", 0) > 0 and expand_id is None:
+        sys.exit(f"train.py: the expand objective needs {EXPAND_TOKEN} in {args.tokenizer / 'tokenizer.json'} (add_expand.py)")
     print(f"objectives {objectives}", flush=True)
     broad_dir, broad_share = state.setdefault("broad", args.broad) or (None, 0.0)
 
@@ -326,7 +375,7 @@ def main():
         for group in opt.param_groups:
             group["lr"] = lr_at(state["step"], preset)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            loss, acc = mixed_loss(model, x, config.mask_token_id, eos_id, generator, rng, objectives)
+            loss, acc = mixed_loss(model, x, config.mask_token_id, eos_id, generator, rng, objectives, expand_id)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

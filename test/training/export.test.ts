@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { readModelFolder } from '../../src/worker/modelFolder';
 import { python, root, skip } from './python';
 
 function exportTiny(dir: string, extra: string[] = []) {
@@ -100,6 +101,42 @@ test('a model folder gives its weights back: PyTorch rebuilt from the fp32 graph
     const wrong = train('small', 'wrong');
     assert.notEqual(wrong.status, 0);
     assert.match(wrong.stderr, /no initializer of the right shape for .*embed\.weight/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a model trained to resize its holes: add_expand.py adds the token once, train.py trains it, export.py names it in config.json, and the runtime reads it', { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-expand-'));
+  try {
+    const model = path.join(dir, 'model');
+    assert.equal(exportTiny(model, ['--no-parity']).status, 0);
+    const tokenizer = path.join(dir, 'tokenizer');
+    const add = (from: string) => spawnSync(python, [path.join(root, 'training/add_expand.py'), from, tokenizer], { encoding: 'utf8', timeout: 120_000 });
+    const added = add(model);
+    assert.equal(added.status, 0, added.stderr);
+    assert.match(added.stdout, /<\|expand\|> = 8192/);
+    const again = add(tokenizer);
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /has <\|expand\|> already/);
+
+    const data = path.join(dir, 'data');
+    fs.mkdirSync(path.join(data, 'train'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'train', 'python.u16'), Buffer.from(Uint16Array.from({ length: 4096 }, (_, i) => 1 + (i % 200)).buffer));
+    const train = spawnSync(python, [path.join(root, 'training/train.py'), '--data', data, '--tokenizer', tokenizer, '--out', path.join(dir, 'run'),
+      '--preset', 'smoke', '--init-from', model, '--objectives', 'mdlm=0.5,expand=0.5', '--threads', '1'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(train.status, 0, train.stderr);
+    assert.match(train.stdout, /'vocab_size': 8193/);
+    const out = path.join(dir, 'resizing');
+    const exported = spawnSync(python, [path.join(root, 'training/export.py'), path.join(dir, 'run', 'checkpoint.pt'), out, '--tokenizer', tokenizer],
+      { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(exported.status, 0, exported.stdout + exported.stderr);
+    assert.match(exported.stdout, /parity ok/);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    assert.deepEqual([config.vocab_size, config.expand_token_id, config.delete_token_id], [8193, 8192, 0]);
+    assert.deepEqual(readModelFolder(out, false).config.resizeTokens, { expandId: 8192, deleteId: 0 });
+    // The model without the token resizes nothing.
+    assert.equal(readModelFolder(model, false).config.resizeTokens, undefined);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -64,6 +64,51 @@ test('an end-token row keeps the text, pads the hole with end tokens, and masks 
   assert.ok(rows.filter(([, , w]) => !w).every(([, masked]) => masked.some(Boolean)));
 });
 
+test('an expand row keeps the text in order, merges masked pairs into expand targets, ends the hole with deletes, and masks only inside it', { skip }, () => {
+  const EXPAND = 9999;
+  const rows = py([
+    'import json, random, torch',
+    'from train import expand_row',
+    'rng = random.Random(2); out = []',
+    'x = torch.arange(1, 129)',
+    'for t in [0.2, 0.5, 0.9] * 100:',
+    `    row, target, m, whole = expand_row(x, t, 0, ${EXPAND}, rng)`,
+    '    out.append([row.tolist(), target.tolist(), m.tolist(), whole])',
+    'print(json.dumps(out))',
+  ]) as [number[], number[], boolean[], boolean][];
+  const whole = rows.filter(([, , , w]) => w).length;
+  assert.ok(whole > 100 && whole < 200, `${whole} of 300 whole`);
+  let expands = 0;
+  let deletes = 0;
+  for (const [row, target, masked] of rows) {
+    assert.equal(row.length, 128);
+    assert.ok(masked.some(Boolean));
+    const first = masked.indexOf(true);
+    // Unmasked positions show their targets; the mask is read only where it is set.
+    row.forEach((id, l) => masked[l] || assert.equal(id, target[l]));
+    assert.ok(target.every((id, l) => id !== EXPAND || masked[l]), 'an expand target is always masked');
+    // Reading the targets with each expand standing for two tokens and each delete for none gives the text back, in order.
+    const read: number[] = [];
+    let end = first;
+    for (let l = 0; l < 128; l++) {
+      if (target[l] === EXPAND) read.push(read.length + 1, read.length + 2);
+      else if (target[l] !== 0) read.push(target[l]);
+      if (masked[l]) end = l + 1;
+    }
+    assert.deepEqual(read, Array.from({ length: read.length }, (_, i) => i + 1));
+    const hole = target.slice(first, end);
+    expands += hole.filter((id) => id === EXPAND).length;
+    const tail = hole.findIndex((id) => id === 0);
+    if (tail >= 0) {
+      assert.ok(hole.slice(tail).every((id) => id === 0), 'deletes only end the hole');
+      assert.ok(masked.slice(first + tail, end).every(Boolean), 'every delete is masked');
+      deletes += hole.length - tail;
+    }
+  }
+  assert.ok(expands > 100, `${expands} expand targets`);
+  assert.ok(deletes > 1000, `${deletes} delete targets`);
+});
+
 test('a broader corpus gives its share of the rows, drawn with the same domain weights', { skip }, () => {
   const shares = py([
     'import json, random, numpy as np',
@@ -102,6 +147,40 @@ test('a model folder grows extra blocks as identities: the grown model gives the
     ]) as [number, number];
     assert.equal(diff[0], 2);
     assert.ok(diff[1] < 1e-5, `grown model differs by ${diff[1]}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a model folder grows an added token: the old tokens keep their logits, and the expand objective names the tool that adds it', { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grow-vocab-'));
+  try {
+    const made = spawnSync(python, [path.join(root, 'training/export.py'), '--random-tiny', dir, '--no-parity'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(made.status, 0, made.stderr);
+    const [rows, diff] = py([
+      'import json, dataclasses, torch',
+      'from pathlib import Path',
+      'from model import DiffusionLM',
+      'from onnx_weights import config_from_folder, model_from_folder',
+      'from train import grown_weights',
+      `folder = Path(${JSON.stringify(dir)})`,
+      'small = model_from_folder(folder)',
+      'big = DiffusionLM(dataclasses.replace(config_from_folder(folder), vocab_size=config_from_folder(folder).vocab_size + 1))',
+      'big.load_state_dict(grown_weights(folder, big))',
+      'ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])',
+      'print(json.dumps([big.embed.weight.shape[0] - small.embed.weight.shape[0], (big(ids)[..., :-1] - small(ids)).abs().max().item()]))',
+    ]) as [number, number];
+    assert.equal(rows, 1);
+    assert.ok(diff < 1e-5, `the old tokens' logits moved by ${diff}`);
+    // Without the token in the tokenizer, the expand objective stops before training and says how to add it.
+    const data = path.join(dir, 'data');
+    fs.mkdirSync(path.join(data, 'train'), { recursive: true });
+    fs.writeFileSync(path.join(data, 'train', 'python.u16'), Buffer.from(Uint16Array.from({ length: 4096 }, (_, i) => 1 + (i % 200)).buffer));
+    const run = spawnSync(python, [path.join(root, 'training/train.py'), '--data', data, '--tokenizer', dir, '--out', path.join(dir, 'run'),
+      '--preset', 'smoke', '--objectives', 'mdlm=0.5,expand=0.5', '--threads', '1'], { encoding: 'utf8', timeout: 120_000 });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /the expand objective needs <\|expand\|> in .*tokenizer\.json \(add_expand\.py\)/);
+    assert.ok(!fs.existsSync(path.join(dir, 'run', 'checkpoint.pt')));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
