@@ -127,26 +127,34 @@ test('a broader corpus gives its share of the rows, drawn with the same domain w
   assert.ok(shares.every(([, python]) => Math.abs(python - 0.42) < 0.08), `python ${shares}`);
 });
 
+/**
+ * A random tiny model folder in `dir`, and the PyTorch model train.py grows from it with config
+ * `field` raised by `by`: how much it grew, and the largest change in the old tokens' logits.
+ */
+function growTiny(dir: string, field: 'num_layers' | 'vocab_size', by: number): [number, number] {
+  const made = spawnSync(python, [path.join(root, 'training/export.py'), '--random-tiny', dir, '--no-parity'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(made.status, 0, made.stderr);
+  return py([
+    'import json, dataclasses, torch',
+    'from pathlib import Path',
+    'from model import DiffusionLM',
+    'from onnx_weights import config_from_folder, model_from_folder',
+    'from train import grown_weights',
+    `folder = Path(${JSON.stringify(dir)})`,
+    'small, c = model_from_folder(folder), config_from_folder(folder)',
+    `big = DiffusionLM(dataclasses.replace(c, ${field}=c.${field} + ${by}))`,
+    'big.load_state_dict(grown_weights(folder, big))',
+    'ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])',
+    `print(json.dumps([big.config.${field} - c.${field}, (big(ids)[..., :c.vocab_size] - small(ids)).abs().max().item()]))`,
+  ]) as [number, number];
+}
+
 test('a model folder grows extra blocks as identities: the grown model gives the same logits', { skip }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grow-'));
   try {
-    const made = spawnSync(python, [path.join(root, 'training/export.py'), '--random-tiny', dir, '--no-parity'], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(made.status, 0, made.stderr);
-    const diff = py([
-      'import json, dataclasses, torch',
-      'from pathlib import Path',
-      'from model import DiffusionLM',
-      'from onnx_weights import config_from_folder, model_from_folder',
-      'from train import grown_weights',
-      `folder = Path(${JSON.stringify(dir)})`,
-      'small = model_from_folder(folder)',
-      'big = DiffusionLM(dataclasses.replace(config_from_folder(folder), num_layers=config_from_folder(folder).num_layers + 2))',
-      'big.load_state_dict(grown_weights(folder, big))',
-      'ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])',
-      'print(json.dumps([len(big.blocks) - len(small.blocks), (big(ids) - small(ids)).abs().max().item()]))',
-    ]) as [number, number];
-    assert.equal(diff[0], 2);
-    assert.ok(diff[1] < 1e-5, `grown model differs by ${diff[1]}`);
+    const [blocks, diff] = growTiny(dir, 'num_layers', 2);
+    assert.equal(blocks, 2);
+    assert.ok(diff < 1e-5, `grown model differs by ${diff}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -155,21 +163,7 @@ test('a model folder grows extra blocks as identities: the grown model gives the
 test('a model folder grows an added token: the old tokens keep their logits, and the expand objective names the tool that adds it', { skip }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grow-vocab-'));
   try {
-    const made = spawnSync(python, [path.join(root, 'training/export.py'), '--random-tiny', dir, '--no-parity'], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(made.status, 0, made.stderr);
-    const [rows, diff] = py([
-      'import json, dataclasses, torch',
-      'from pathlib import Path',
-      'from model import DiffusionLM',
-      'from onnx_weights import config_from_folder, model_from_folder',
-      'from train import grown_weights',
-      `folder = Path(${JSON.stringify(dir)})`,
-      'small = model_from_folder(folder)',
-      'big = DiffusionLM(dataclasses.replace(config_from_folder(folder), vocab_size=config_from_folder(folder).vocab_size + 1))',
-      'big.load_state_dict(grown_weights(folder, big))',
-      'ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])',
-      'print(json.dumps([big.embed.weight.shape[0] - small.embed.weight.shape[0], (big(ids)[..., :-1] - small(ids)).abs().max().item()]))',
-    ]) as [number, number];
+    const [rows, diff] = growTiny(dir, 'vocab_size', 1);
     assert.equal(rows, 1);
     assert.ok(diff < 1e-5, `the old tokens' logits moved by ${diff}`);
     // Without the token in the tokenizer, the expand objective stops before training and says how to add it.
