@@ -89,9 +89,11 @@ async function main(argv: string[]): Promise<number> {
     // Without --trace only the last frame matters; one a second keeps messaging out of the way.
     const request = { segments: modelSegments, sampler, seed, samples: opts.samples, maxFramesPerSecond: opts.trace ? 0 : 1, holeLength: opts.holeLength, instruction: opts.instruction };
     const done = await client.infill(request, onFrame).result;
-    // Several samples come best fit first; `row` says which one the frames (--trace) show, row 0.
+    // Several samples come best fit first; `row` says which one the frames (--trace) show, row 0
+    // (every sample of a ranked run has one, also one that could not be fitted: a hole deleted whole).
     const rows = done.samples.map((s, row) => ({ ...s, row }));
-    const samples = bestFirst(rows).map((s) => ({ text: fillText(segments, s.holes, eol), holes: s.holes.map((h) => toEol(h, eol)), ...(s.fit !== undefined ? { fit: s.fit, row: s.row } : {}) }));
+    const ranked = rows.some((s) => s.fit !== undefined);
+    const samples = bestFirst(rows).map((s) => ({ text: fillText(segments, s.holes, eol), holes: s.holes.map((h) => toEol(h, eol)), ...(s.fit !== undefined ? { fit: s.fit } : {}), ...(ranked ? { row: s.row } : {}) }));
     if (opts.json) {
       const out = {
         model: model.name,
