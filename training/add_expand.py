@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from model import EXPAND_TOKEN
+from model import EXPAND_TOKEN, tokenizer_vocab, vocab_size
 
 
 def main():
@@ -15,16 +15,16 @@ def main():
         sys.exit(__doc__.strip())
     src, out = Path(sys.argv[1]), Path(sys.argv[2])
     tokenizer = json.loads((src / "tokenizer.json").read_text())
-    added = tokenizer.setdefault("added_tokens", [])
-    if any(t["content"] == EXPAND_TOKEN for t in added):
+    vocab = tokenizer_vocab(tokenizer)
+    if EXPAND_TOKEN in vocab:
         sys.exit(f"add_expand.py: {src / 'tokenizer.json'} has {EXPAND_TOKEN} already")
-    ids = list(tokenizer["model"]["vocab"].values()) + [t["id"] for t in added]
-    added.append(dict(id=max(ids) + 1, content=EXPAND_TOKEN, single_word=False, lstrip=False, rstrip=False,
-                      normalized=False, special=True))
+    expand_id = vocab_size(vocab)
+    tokenizer.setdefault("added_tokens", []).append(dict(id=expand_id, content=EXPAND_TOKEN, single_word=False, lstrip=False,
+                                                         rstrip=False, normalized=False, special=True))
     out.mkdir(parents=True, exist_ok=True)
     (out / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False))
     shutil.copyfile(src / "tokenizer_config.json", out / "tokenizer_config.json")
-    print(f"{out / 'tokenizer.json'}: {EXPAND_TOKEN} = {max(ids) + 1}")
+    print(f"{out / 'tokenizer.json'}: {EXPAND_TOKEN} = {expand_id}")
 
 
 if __name__ == "__main__":

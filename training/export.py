@@ -26,7 +26,7 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from model import EXPAND_TOKEN, DiffusionLM, ModelConfig, tokenizer_vocab  # noqa: E402
+from model import EXPAND_TOKEN, DiffusionLM, ModelConfig, tokenizer_vocab, vocab_size  # noqa: E402
 from quantize import quantize_model  # noqa: E402
 
 OPSET = 17
@@ -53,7 +53,7 @@ def load_checkpoint(path: Path):
 def random_tiny(tokenizer_dir: Path):
     vocab = tokenizer_vocab(json.loads((tokenizer_dir / "tokenizer.json").read_text()))
     torch.manual_seed(0)
-    model = DiffusionLM(ModelConfig(vocab_size=max(vocab.values()) + 1, mask_token_id=vocab["[MASK]"], **TINY))
+    model = DiffusionLM(ModelConfig(vocab_size=vocab_size(vocab), mask_token_id=vocab["[MASK]"], **TINY))
     # Larger weights than the training init so logits are not all near-ties (a meaningful int8 check).
     with torch.no_grad():
         model.embed.weight.normal_(0, 1.0)

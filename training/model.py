@@ -21,6 +21,11 @@ def tokenizer_vocab(tokenizer: dict) -> dict:
     return {**tokenizer["model"]["vocab"], **{t["content"]: t["id"] for t in tokenizer.get("added_tokens", [])}}
 
 
+def vocab_size(vocab: dict) -> int:
+    """Rows a model needs for `vocab` (tokenizer_vocab): one past its largest id."""
+    return max(vocab.values()) + 1
+
+
 @dataclass
 class ModelConfig:
     vocab_size: int = 8192

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model import EXPAND_TOKEN, DiffusionLM, ModelConfig, tokenizer_vocab  # noqa: E402
+from model import EXPAND_TOKEN, DiffusionLM, ModelConfig, tokenizer_vocab, vocab_size  # noqa: E402
 from onnx_weights import model_from_folder  # noqa: E402
 
 PRESETS = {
@@ -301,7 +301,7 @@ def main():
     torch.set_num_threads(args.threads)
     tokenizer = json.loads((args.tokenizer / "tokenizer.json").read_text())
     vocab = tokenizer_vocab(tokenizer)
-    config = ModelConfig(vocab_size=max(vocab.values()) + 1, mask_token_id=vocab["[MASK]"], **preset["model"])
+    config = ModelConfig(vocab_size=vocab_size(vocab), mask_token_id=vocab["[MASK]"], **preset["model"])
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
     model = DiffusionLM(config).to(device)
