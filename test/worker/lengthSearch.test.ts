@@ -163,7 +163,7 @@ test('drafts on the real model: only close lengths are drafted, the best-fitting
   const model = await LoadedModel.load({ modelDir: embeddedModel, executionProvider: 'cpu', quantized: false, threads: 1 });
   try {
     const plan = plannerOf(model);
-    const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    [MASK:..8]\n\nprint(add(1, 2))\n'), model.tokenizer);
+    const segments = moveOverlaps(parsePlaceholders('def add(a, b):\n    return [MASK:..8]\n\nprint(add(1, 2))\n'), model.tokenizer);
     const drafts = { sampler: { strategy: 'remdm-cap' as const, steps: 8, topP: 0.9 }, seed: 1 };
     const run = await searchHoleLengths(segments, plan, model.denoiser, () => false, { rules: model.drawRules, drafts });
     const [choice] = run.choices;
