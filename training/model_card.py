@@ -1,10 +1,11 @@
-"""Write the model card (MODEL_DIR/README.md) from the exported config.json and evaluate.py's metrics.
+"""Refresh the model card (MODEL_DIR/README.md) from evaluate.py's metrics, or write a draft one.
 
-Re-run after each re-export so the card's numbers match the shipped weights. The two sections that
-come from the CLI (exact match through the real sampler, ten infill examples) stay placeholders
-until someone pastes them in between the cli-results markers; re-running keeps that block
-(--reset-cli-sections puts the placeholders back).
-Usage: /usr/bin/python3 model_card.py MODEL_DIR METRICS.json [--data data]
+A card that exists keeps its text: only the rows of its held-out and out-of-distribution tables
+are rewritten, each row found by its first cell (the domain or set), so the prose each stage added
+by hand stays. Without a card (or with --draft) a draft card is written from config.json and the
+metrics; the two sections that come from the CLI (exact match through the real sampler, ten infill
+examples) stay placeholders until cli_results.mjs fills the block between the cli-results markers.
+Usage: /usr/bin/python3 model_card.py MODEL_DIR METRICS.json [--data data] [--draft [--reset-cli-sections]]
 """
 import argparse
 import json
@@ -82,8 +83,27 @@ def extra_summary(manifest_path: Path):
                      for domain, (files, tokens, pk) in by_domain.items())
 
 
-# Stage 1 is the previous release (its card's numbers): stage 2 starts from its weights.
-STAGE1 = dict(steps=8000, tokens=32_768_000, seconds=6373)
+HELDOUT_HEADER = "| domain | tokens | acc @15% mask |"
+OOD_HEADER = "| set | tokens | acc @15% mask |"
+
+
+def refresh_rows(card: str, header: str, rows: str):
+    """Each generated row replaces the row with the same first cell in the card's table under
+    `header`; returns the card and the first cells that table has no row for."""
+    lines = card.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith(header)), len(lines))
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    missing = []
+    for row in rows.split("\n"):
+        key = row.split(" | ")[0] + " | "
+        hit = next((i for i in range(start, end) if lines[i].startswith(key)), None)
+        if hit is None:
+            missing.append(key.strip("| "))
+        else:
+            lines[hit] = row
+    return "\n".join(lines), missing
 
 
 def main():
@@ -91,10 +111,20 @@ def main():
     ap.add_argument("model_dir", type=Path)
     ap.add_argument("metrics", type=Path)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "data")
+    ap.add_argument("--draft", action="store_true", help="write a draft card even where one exists")
     ap.add_argument("--reset-cli-sections", action="store_true")
     args = ap.parse_args()
     config = json.loads((args.model_dir / "config.json").read_text())
     metrics = json.loads(args.metrics.read_text())
+    old = args.model_dir / "README.md"
+    if old.exists() and not args.draft:
+        card, missing = old.read_text(), []
+        for header, rows in ((HELDOUT_HEADER, metrics_rows(metrics)), (OOD_HEADER, ood_rows(metrics))):
+            card, lacking = refresh_rows(card, header, rows)
+            missing += lacking
+        old.write_text(card)
+        print(f"refreshed the metrics rows of {old}" + (f"; no row for: {', '.join(missing)}" if missing else ""))
+        return
     info = config["diffusion_infill"]
     ckpt = metrics["checkpoint"]
     if ckpt.get("step") != info["trained_steps"]:
@@ -106,7 +136,6 @@ def main():
     sizes = {f: (args.model_dir / "onnx" / f).stat().st_size / 1e6 for f in ("model.onnx", "model_quantized.onnx")
              if (args.model_dir / "onnx" / f).exists()}
     cli = CLI_PLACEHOLDER
-    old = args.model_dir / "README.md"
     if not args.reset_cli_sections and old.exists():
         found = re.search(re.escape(CLI_START) + ".*?" + re.escape(CLI_END), old.read_text(), re.S)
         cli = found.group(0) if found else cli
@@ -157,20 +186,10 @@ Domains are sampled 42% python, 38% pydocs, 20% typescript.
 
 ## Training
 
-Two stages, both with AdamW (β 0.9/0.98, weight decay 0.03), cosine decay, 4,096 tokens per step in
-windows of 128/256/512 tokens, bf16 autocast on 2 CPU cores (AMD EPYC with AVX512-BF16).
-
-1. The previous release: 4 blocks, the MDLM objective only (masked cross-entropy weighted by 1/t,
-   log-linear schedule, antithetic t) on the three domains' own files; peak lr 2e-3,
-   {STAGE1['steps']:,} steps, {STAGE1['tokens'] / 1e6:.1f}M tokens, {STAGE1['seconds']:,} s.
-2. Grown to {layers} blocks (the new blocks start as identities, so training resumes from exactly
-   the stage-1 function) and trained on the objective mix the extension needs: 40% MDLM rows,
-   30% contiguous spans of 1-64 tokens (log-uniform) up to the rate t, 30% holes padded with
-   `<|endoftext|>` after the text (so the model learns to end an answer shorter than its hole);
-   peak lr 1e-3, {info['trained_steps']:,} steps, {info['trained_tokens'] / 1e6:.1f}M tokens, {info['train_seconds']:,} s ({hours:.2f} h).
-
-One command reproduces both stages, the export and this card: `bash training/train.sh`
-(recipe and knobs: `training/README.md`).
+AdamW (β 0.9/0.98, weight decay 0.03), cosine decay, 4,096 tokens per step in windows of
+128/256/512 tokens, in the stages `training/train.sh` runs (each stage's objective, data, schedule
+and compute: `training/README.md`). This export's last stage: {info['trained_steps']:,} steps,
+{info['trained_tokens'] / 1e6:.1f}M tokens, {info['train_seconds']:,} s ({hours:.2f} h).
 
 ## Held-out metrics
 
@@ -179,7 +198,7 @@ NELBO draws per window). Masked accuracy: argmax at masked positions. NELBO: the
 continuous-time bound in bits per byte (± standard error over windows). Unigram baseline: token
 frequencies of the same domain's train split (accuracy = always the most frequent token).
 
-| domain | tokens | acc @15% mask | unigram acc | acc @50% mask | NELBO bits/byte | unigram bits/byte |
+{HELDOUT_HEADER} unigram acc | acc @50% mask | NELBO bits/byte | unigram bits/byte |
 |---|---|---|---|---|---|---|
 {metrics_rows(metrics)}
 
@@ -188,7 +207,7 @@ frequencies of the same domain's train split (accuracy = always the most frequen
 Same measures on packages reserved for evaluation (up to {metrics.get('max_ood_windows', 120)} windows of
 {metrics['window']} tokens each, evenly spread).
 
-| set | tokens | acc @15% mask | acc @50% mask | NELBO bits/byte |
+{OOD_HEADER} acc @50% mask | NELBO bits/byte |
 |---|---|---|---|---|
 {ood_rows(metrics)}
 
