@@ -114,7 +114,6 @@ def main():
     ap.add_argument("--draft", action="store_true", help="write a draft card even where one exists")
     ap.add_argument("--reset-cli-sections", action="store_true")
     args = ap.parse_args()
-    config = json.loads((args.model_dir / "config.json").read_text())
     metrics = json.loads(args.metrics.read_text())
     old = args.model_dir / "README.md"
     if old.exists() and not args.draft:
@@ -125,6 +124,7 @@ def main():
         old.write_text(card)
         print(f"refreshed the metrics rows of {old}" + (f"; no row for: {', '.join(missing)}" if missing else ""))
         return
+    config = json.loads((args.model_dir / "config.json").read_text())
     info = config["diffusion_infill"]
     ckpt = metrics["checkpoint"]
     if ckpt.get("step") != info["trained_steps"]:
