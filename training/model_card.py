@@ -102,8 +102,21 @@ def refresh_rows(card: str, header: str, rows: str):
         if hit is None:
             missing.append(key.strip("| "))
         else:
-            lines[hit] = row
+            lines[hit] = with_marks(lines[hit], row)
     return "\n".join(lines), missing
+
+
+def with_marks(old: str, new: str):
+    """`new` with the marks a stage put on `old`'s figures by hand: bold (a target met) and a
+    bracketed earlier figure, which the card's prose refers to."""
+    before, after = old[2:-2].split(" | "), new[2:-2].split(" | ")
+    if len(before) != len(after):
+        return new
+    cells = after[:1]
+    for a, b in zip(before[1:], after[1:]):
+        bracket = re.search(r" \([^()]*\)$", a)
+        cells.append((f"**{b}**" if a.startswith("**") else b) + (bracket.group(0) if bracket else ""))
+    return "| " + " | ".join(cells) + " |"
 
 
 def main():
