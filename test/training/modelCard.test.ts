@@ -57,12 +57,12 @@ test('a card that exists keeps its text; only the figures of its metrics tables 
   const dir = folder(card);
   try {
     const { stdout, card: after } = run(dir);
+    // Bold (a target met) and a bracketed earlier figure are the card's prose's: they stay on their cells.
     const expected = card
       .replace('| python | 9 | 1.0% (0.5%) | 1.0% | 1.0% | 9.000 ± 0.100 | 9.000 |', '| python | 1,000 | 62.5% (0.5%) | 12.5% | 25.0% | 1.500 ± 0.125 | 2.500 |')
       .replace('| typescript | 9 | **1.0%** | 1.0% | 1.0% | 9.000 ± 0.100 (8.000) | 9.000 |', '| typescript | 1,000 | **75.0%** | 12.5% | 25.0% | 1.500 ± 0.125 (8.000) | 2.500 |')
       .replace('| numpy (Debian python3-numpy) | 9 | 1.0% | 1.0% | 9.000 ± 0.100 |', '| numpy (Debian python3-numpy) | 1,000 | 50.0% | 25.0% | 1.500 ± 0.125 |');
     assert.equal(after, expected);
-    // Bold (a target met) and a bracketed earlier figure are the card's prose's: they stay on their cells.
     // The data table's python row shares the first cell and is left alone; a set the card lacks is named.
     assert.match(stdout, /no row for: @types\/vscode declarations/);
   } finally {
