@@ -18,7 +18,9 @@ HERE = Path(__file__).resolve().parent
 
 DOMAINS = {
     # Python 3.11 standard library (PSF-2.0), from Debian's python3.11 package.
-    "python": ("/usr/lib/python3.11", (".py",), ("test", "idlelib", "lib2to3/tests", "site-packages", "dist-packages")),
+    # (libpython3.11-testsuite's folders are excluded too: with it installed the split stays the same files.)
+    "python": ("/usr/lib/python3.11", (".py",), ("test", "idlelib", "lib2to3/tests", "site-packages", "dist-packages",
+                                                 "ctypes/test", "distutils/tests", "unittest/test", "tkinter/test")),
     # TypeScript's own lib/*.d.ts (Apache-2.0), from the npm typescript package.
     "typescript": (str(HERE / "node_modules/typescript/lib"), (".d.ts",), ()),
     # Python documentation sources (PSF-2.0), from Debian's python3.11-doc package.
@@ -56,6 +58,9 @@ EXTRA_TRAIN = [
         ("mocha", "lib"), ("@vscode/vsce", "out"), ("playwright-core", "lib"), ("commander", ""),
         ("chokidar", ""), ("yargs", "build/lib"), ("cheerio", "dist/commonjs"), ("semver", ""))],
 ]
+# --tests: CPython's own test suite (PSF-2.0; Debian libpython3.11-testsuite), small functions and
+# everyday calls that the library code above has few of. Training-only, like EXTRA_TRAIN.
+TESTS = ("python", "debian:libpython3.11-testsuite", "PSF-2.0", "/usr/lib/python3.11/test", (".py",))
 # Out-of-distribution evaluation text: reported in the model card, never trained on.
 OOD = {
     "numpy": ("debian:python3-numpy", "BSD-3-Clause", f"{DIST_PACKAGES}/numpy", (".py",)),
@@ -117,7 +122,7 @@ def collect(root: str, suffixes, exclude, skip_dirs=()):
                 yield os.path.join(dirpath, name)
 
 
-def main(out_dir: Path, extra: bool = True):
+def main(out_dir: Path, extra: bool = True, tests: bool = False):
     """Write data/{train,heldout,ood}/<name>.txt and data/sources.json (source -> documents, in file order)."""
     for split in ("train", "heldout", "ood"):
         (out_dir / split).mkdir(parents=True, exist_ok=True)
@@ -155,10 +160,12 @@ def main(out_dir: Path, extra: bool = True):
             parts.setdefault((split, domain), []).extend(texts)
             sources.append(dict(split=split, domain=domain, package=package, version=version_of(package, root),
                                 licence=licence, root=shown(root), files=len(texts), chars=sum(map(len, texts))))
-    for domain, package, licence, root, suffixes in EXTRA_TRAIN if extra else ():
+    for domain, package, licence, root, suffixes in [*(EXTRA_TRAIN if extra else ()), *((TESTS,) if tests else ())]:
         if any(bad in root for bad in FORBIDDEN_IN_TRAINING):
             raise SystemExit(f"corpus.py: {root} is evaluation text and may not be trained on")
-        paths = collect(root, suffixes, (), skip_dirs=("test", "tests", "testing", "__tests__", "spec"))
+        # The test suite is its own root, so only the other packages' test folders are skipped.
+        skip = () if root == TESTS[3] else ("test", "tests", "testing", "__tests__", "spec")
+        paths = collect(root, suffixes, (), skip_dirs=skip)
         texts = [t for p in paths if (t := take(p, MAX_EXTRA_FILE_CHARS))]
         parts.setdefault(("train", domain), []).extend(texts)
         sources.append(dict(split="train", domain=domain, package=package, version=version_of(package, root),
@@ -172,5 +179,7 @@ def main(out_dir: Path, extra: bool = True):
 
 if __name__ == "__main__":
     # --no-extra: the three domains' own files only (what the first 8,000 steps were trained on).
-    args = [a for a in sys.argv[1:] if a != "--no-extra"]
-    main(Path(args[0]) if args else HERE / "data", extra="--no-extra" not in sys.argv[1:])
+    # --tests: also CPython's test suite (TESTS).
+    flags = {"--no-extra", "--tests"}
+    args = [a for a in sys.argv[1:] if a not in flags]
+    main(Path(args[0]) if args else HERE / "data", extra="--no-extra" not in sys.argv[1:], tests="--tests" in sys.argv[1:])
