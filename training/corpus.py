@@ -163,9 +163,7 @@ def main(out_dir: Path, extra: bool = True, tests: bool = False):
     for domain, package, licence, root, suffixes in [*(EXTRA_TRAIN if extra else ()), *((TESTS,) if tests else ())]:
         if any(bad in root for bad in FORBIDDEN_IN_TRAINING):
             raise SystemExit(f"corpus.py: {root} is evaluation text and may not be trained on")
-        # The test suite is its own root, so only the other packages' test folders are skipped.
-        skip = () if root == TESTS[3] else ("test", "tests", "testing", "__tests__", "spec")
-        paths = collect(root, suffixes, (), skip_dirs=skip)
+        paths = collect(root, suffixes, (), skip_dirs=("test", "tests", "testing", "__tests__", "spec"))
         texts = [t for p in paths if (t := take(p, MAX_EXTRA_FILE_CHARS))]
         parts.setdefault(("train", domain), []).extend(texts)
         sources.append(dict(split="train", domain=domain, package=package, version=version_of(package, root),
