@@ -301,8 +301,10 @@ for (const hole of ['[MASK:3]', '[MASK:..8]']) {
     // The first token may still be a longer blank, the model's own choice: stage 6's weights write
     // one of 32 that way (`       + traceback`), stage 5's none.
     assert.ok(texts.filter((t) => /^\s/.test(t)).length <= 2, `the blank the document already has, repeated: ${JSON.stringify(texts)}`);
-    // Most write a statement (22-25 of 32 with stage 5's weights; the rest open comments and strings).
-    assert.ok(texts.filter((t) => /^[A-Za-z_]/.test(t)).length >= 16, JSON.stringify(texts));
+    // Most write a statement or open a docstring (22-25 statements of 32 with stage 5's weights;
+    // stage 20's: 15 statements and 12 docstrings at [MASK:..8]). A lone quote or bracket, the
+    // one-token drafts of a search that leans short, counts as neither.
+    assert.ok(texts.filter((t) => /^([A-Za-z_]|""")/.test(t)).length >= 16, JSON.stringify(texts));
   });
 }
 
