@@ -20,6 +20,7 @@
  * editor offers first), next to the first drawn.
  * `--seed N` seeds case i with N + i (default 0): runs with different N show how far a figure moves
  * by chance alone.
+ * `--context-bias X` overrides the model folder's context bias (src/core/contextBias.ts; 0: none).
  * `--per-case FILE` also writes one JSON line per infill (config, domain, case, exact, the lengths
  * tried, drafted and chosen, every sample's text and fit), for reading where a length search went
  * wrong or choosing again offline.
@@ -54,6 +55,8 @@ const maxTokens = Number(flag('--max-tokens') ?? 16);
 const samples = Number(flag('--samples') ?? 1);
 const perCaseFile = flag('--per-case');
 const seed = Number(flag('--seed') ?? 0);
+const biasFlag = flag('--context-bias');
+const contextBias = biasFlag === undefined ? undefined : Number(biasFlag);
 if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed: expected a whole number >= 0, got ${seed}`);
 const cuts = flag('--cuts') ?? 'tokens';
 if (!['tokens', 'user'].includes(cuts)) throw new Error(`--cuts: expected tokens or user, got ${cuts}`);
@@ -90,12 +93,16 @@ function userCut(c: Case): Case {
 const byDomain = new Map<string, Case[]>();
 for (const c of cases) byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? []), c].slice(0, limit));
 
+/** The context bias the model was loaded with (the flag's, else its folder's). */
+let bias = 0;
+
 async function main() {
   const client = new WorkerClient(path.join(__dirname, 'worker.js'));
   const rows: Row[] = [];
   const perCase: string[] = [];
   try {
-    await client.load({ modelDir, executionProvider: 'cpu', quantized, threads: 0 });
+    const info = await client.load({ modelDir, executionProvider: 'cpu', quantized, threads: 0, contextBias });
+    bias = info.contextBias ?? 0;
     for (const { spec, sampler } of configs) {
       for (const [domain, list] of byDomain) {
         let exact = 0;
@@ -129,10 +136,10 @@ async function main() {
   }
   if (perCaseFile) fs.writeFileSync(perCaseFile, perCase.join('\n') + '\n');
   if (json) {
-    process.stdout.write(JSON.stringify({ modelDir, quantized, hole: holeMode, maxTokens, cuts, rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ modelDir, quantized, contextBias: bias, hole: holeMode, maxTokens, cuts, rows }, null, 2) + '\n');
     return;
   }
-  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}${samples > 1 ? `; best fit of ${samples} samples` : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}; cut at ${cuts === 'user' ? "a user's word boundaries" : 'token boundaries'}`);
+  console.log(`model ${modelDir}${quantized ? ' (int8)' : ''}${bias ? `; context bias ${bias}` : ''}${samples > 1 ? `; best fit of ${samples} samples` : ''}; hole ${holeMode === 'exact' ? 'of the exact length' : `[MASK] up to ${maxTokens}, ${holeMode}`}; cut at ${cuts === 'user' ? "a user's word boundaries" : 'token boundaries'}`);
   // The cost of the length search: the whole infill's time over its sampling at the chosen length.
   // With several samples, the first drawn (unranked) is scored too: the ranking's gain on the same samples.
   const first = samples > 1 ? ' first drawn |' : '';

@@ -3,7 +3,9 @@
 // the surest position committed first) beside that of what confidence decoding writes at the same
 // length. A decoder can only write the answer once its log-probability is the higher; the sum
 // moving up between stages is progress the exact examples do not show yet.
-// Usage: node training/answer_probe.mjs [MODEL_DIR] [--json] (one JSON object a line: the rows, then the sum)
+// The logits are the runtime's: raised by the model's context bias (config.json
+// `diffusion_infill.context_bias`, or --context-bias X; src/core/contextBias.ts) as the sampler reads them.
+// Usage: node training/answer_probe.mjs [MODEL_DIR] [--context-bias X] [--json] (one JSON object a line: the rows, then the sum)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -16,17 +18,34 @@ const tokenizers = await import(require.resolve('@huggingface/tokenizers'));
 const Tokenizer = tokenizers.Tokenizer ?? tokenizers.default.Tokenizer;
 
 const args = process.argv.slice(2);
-const json = args.includes('--json');
-const modelDir = args.find((a) => a !== '--json') ?? path.resolve(here, '../models/mdlm-code-small');
+const json = args.includes('--json') ? (args.splice(args.indexOf('--json'), 1), true) : false;
+const biasAt = args.indexOf('--context-bias');
+const biasFlag = biasAt >= 0 ? Number(args.splice(biasAt, 2)[1]) : undefined;
+const modelDir = args[0] ?? path.resolve(here, '../models/mdlm-code-small');
 const read = (f) => JSON.parse(fs.readFileSync(path.join(modelDir, f), 'utf8'));
 const config = read('config.json');
 const tokenizer = new Tokenizer(read('tokenizer.json'), read('tokenizer_config.json'));
 const session = await ort.InferenceSession.create(path.join(modelDir, 'onnx/model.onnx'), { intraOpNumThreads: 2 });
 const vocab = config.vocab_size;
 const maskId = config.mask_token_id;
+const contextBias = biasFlag ?? config.diffusion_infill?.context_bias ?? 0;
+
+// The runtime's classes (src/core/contextBias.ts) for a byte-level BPE: a token's text without one
+// leading space ('Ġ'); special tokens (the mask and end tokens among them) are never raised.
+const specials = new Set(tokenizer.get_added_tokens_decoder ? [...tokenizer.get_added_tokens_decoder().keys()] : []);
+const classOf = new Map();
+for (const [text, id] of Object.entries(read('tokenizer.json').model.vocab)) {
+  const key = text.replace(/^Ġ/, '');
+  if (!specials.has(id) && key !== '') classOf.set(id, key);
+}
+const members = new Map();
+for (const [id, key] of classOf) members.set(key, [...(members.get(key) ?? []), id]);
+/** The ids the canvas `ids` raises (its unmasked tokens' classes). */
+const raisedBy = (ids) => new Set(ids.flatMap((id) => (classOf.has(id) ? members.get(classOf.get(id)) : [])));
 
 /** Log-softmax of each row's logits at `positions`, the mask excluded. */
 async function logProbs(ids, positions) {
+  const raised = contextBias ? raisedBy(ids) : new Set();
   const feeds = { input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) };
   // The embedded graph returns logits at the positions asked for only.
   if (session.inputNames.includes('logit_positions')) feeds.logit_positions = new ort.Tensor('int64', BigInt64Array.from(positions, BigInt), [1, positions.length]);
@@ -34,6 +53,7 @@ async function logProbs(ids, positions) {
   const row0 = (p, i) => (feeds.logit_positions ? i : p) * vocab;
   return new Map(positions.map((p, i) => {
     const row = Float64Array.from(logits.data.subarray(row0(p, i), row0(p, i) + vocab));
+    for (const id of raised) row[id] += contextBias;
     row[maskId] = -Infinity;
     const max = Math.max(...row);
     const logSum = Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0)) + max;

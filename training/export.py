@@ -34,6 +34,9 @@ OPSET = 17
 # loop between t = 0.55 and 0.05, top-p 0.9); the sampler engineers may tune this.
 RECOMMENDED_SAMPLER = dict(strategy="remdm-loop", steps=64, schedule="loglinear", eta=0.02,
                            tOn=0.55, tOff=0.05, topP=0.9, temperature=1.0)
+# What the context's tokens add to their logits at run time (src/core/contextBias.ts): the best
+# round number on the tuning spans (bench/RESULTS.md, "Reusing the context's tokens").
+CONTEXT_BIAS = 3.0
 # int8 must pick the same argmax token as PyTorch at this fraction of the parity positions.
 MIN_INT8_AGREEMENT = 0.9
 TINY = dict(hidden_size=32, num_layers=1, num_heads=2)
@@ -86,6 +89,7 @@ def hf_config(model: DiffusionLM, state, random: bool, expand_id=None):
         "num_parameters": sum(p.numel() for p in model.parameters()),
         "diffusion_infill": {
             "recommended_sampler": RECOMMENDED_SAMPLER,
+            "context_bias": CONTEXT_BIAS,
             "trained_tokens": int(state.get("tokens", 0)),
             "trained_steps": int(state.get("step", 0)),
             "train_seconds": round(float(state.get("seconds", 0.0))),

@@ -181,6 +181,9 @@ the checkpoint at step {info['trained_steps']:,}; they are regenerated on each r
   via `com.microsoft.DynamicQuantizeMatMul` ({sizes.get('model_quantized.onnx', 0):.1f} MB). Input `input_ids` int64
   [batch, sequence]; output `logits` float32 [batch, sequence, {v}]. The sampler must never pick `[MASK]`.
 - Recommended sampler (config.json): `{sampler}`.
+- Context bias (config.json `diffusion_infill.context_bias`): {info.get('context_bias', 0)}: while sampling, the runtime adds
+  it to the logits of every token the text around a hole holds (a token and its space-prefixed form
+  alike), so the model reuses the names it sees (`src/core/contextBias.ts`).
 
 ## Training data
 

@@ -3,7 +3,7 @@ import { appendAll } from '../core/arrays';
 import { DEFAULT_HOLE_LENGTH } from '../core/placeholders';
 import { DEFAULT_PRESET, PRESETS, type PresetName } from '../core/presets';
 import type { SamplerOptions, StrategyName } from '../core/types';
-import { EXECUTION_PROVIDERS, MAX_SAMPLES, type ExecutionProviderSetting } from '../protocol/protocol';
+import { EXECUTION_PROVIDERS, MAX_CONTEXT_BIAS, MAX_SAMPLES, type ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
        diffusion-infill convert SRC OUT [--quantize none|int8|int4] [--dtype fp32|fp16]
@@ -37,6 +37,8 @@ Options:
   --provider P        ${EXECUTION_PROVIDERS.join(', ')} (default auto)
   --threads N         intra-op threads (default: the runtime's choice)
   --quantized         use onnx/model_quantized.onnx when present
+  --context-bias X    what the context's tokens add to their logits, 0 to ${MAX_CONTEXT_BIAS}
+                      (default: the model folder's config.json; 0 = none)
   --json              print one JSON object (texts, holes, timings)
   --trace             with --json: include every frame (of the first sample)
   --help              this text
@@ -57,6 +59,8 @@ export interface CliOptions {
   provider: ExecutionProviderSetting;
   threads: number;
   quantized: boolean;
+  /** Overrides the model folder's context bias. */
+  contextBias?: number;
   json: boolean;
   trace: boolean;
   text?: string;
@@ -139,6 +143,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--threads': {
         o.threads = number(flag, value(), true);
         if (o.threads < 0) throw new UsageError(`--threads: must be >= 0, got ${o.threads}`);
+        break;
+      }
+      case '--context-bias': {
+        o.contextBias = number(flag, value(), false);
+        if (o.contextBias < 0 || o.contextBias > MAX_CONTEXT_BIAS) throw new UsageError(`--context-bias: must be from 0 to ${MAX_CONTEXT_BIAS}, got ${o.contextBias}`);
         break;
       }
       case '--provider': {

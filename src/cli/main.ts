@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const client = new WorkerClient(WORKER_SCRIPT);
   try {
-    const model = await client.load({ modelDir, executionProvider: opts.provider, quantized: opts.quantized, threads: opts.threads });
+    const model = await client.load({ modelDir, executionProvider: opts.provider, quantized: opts.quantized, threads: opts.threads, contextBias: opts.contextBias });
     if (model.providerNotice && !opts.json) process.stderr.write(`diffusion-infill: ${model.providerNotice}\n`);
     const frames: Omit<FrameMessage, 'type' | 'id'>[] = [];
     let hostLatencyMs = 0;

@@ -54,5 +54,6 @@ export { START_MASKS, resizingSteps, validateResizeRule } from './expandDelete';
 export { lengthCandidates, logProbability, topLogProbability, searchLength, draftShortlist, LENGTH_BATCH, DRAFT_COUNT, DRAFT_MARGIN, type LengthTrial, type LengthSearchResult } from './lengthSearch';
 export { invalidUtf8At, utf8Next, UTF8_STATES, UTF8_REJECT } from './utf8';
 export { DrawRules, DrawConstraint } from './drawRules';
+export { ContextBias } from './contextBias';
 export { TopKProcessor, FullRowsNeeded, DEFAULT_HEAD_K, MAX_HEAD_K, type TopKRows, type ModelLogits, type KeptSet } from './topkRows';
 export { toLf, toEol, eolOf, type Eol } from './lineEndings';

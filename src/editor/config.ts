@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_SAMPLER_OPTIONS, MAX_STEPS, validateSamplerOptions } from '../core/options';
 import type { SamplerOptions, StrategyName } from '../core/types';
 import { DEFAULT_PRESET, PRESET_SETTINGS, type PresetSetting } from '../core/presets';
-import { EXECUTION_PROVIDERS, type ExecutionProviderSetting, type LoadSettings } from '../protocol/protocol';
+import { EXECUTION_PROVIDERS, MAX_CONTEXT_BIAS, type ExecutionProviderSetting, type LoadSettings } from '../protocol/protocol';
 import { resolveModelPath, settingForTrust } from './trust';
 
 export const SECTION = 'diffusionInfill';
@@ -17,7 +17,7 @@ export type LengthPolicy = 'selection' | 'fixed' | 'prompt';
 export type CursorAway = 'park' | 'dismiss';
 
 /** Settings that only a model reload picks up. */
-export const MODEL_KEYS = ['modelPath', 'executionProvider', 'quantized', 'threads'].map((k) => `${SECTION}.${k}`);
+export const MODEL_KEYS = ['modelPath', 'executionProvider', 'quantized', 'threads', 'contextBias'].map((k) => `${SECTION}.${k}`);
 
 export class Config {
   private clamped: string[] = [];
@@ -78,7 +78,14 @@ export class Config {
       executionProvider: this.executionProvider,
       quantized: this.cfg.get<boolean>('quantized', true),
       threads: this.num('threads', 0, 64, true),
+      contextBias: this.contextBias(),
     };
+  }
+
+  /** A number (clamped), else undefined: the model folder's own. */
+  private contextBias(): number | undefined {
+    const raw = this.cfg.get<unknown>('contextBias');
+    return typeof raw === 'number' && Number.isFinite(raw) ? this.num('contextBias', 0, MAX_CONTEXT_BIAS) : undefined;
   }
 
   /** The sampler options from settings, clamped, then validated (throws DiffusionError with the field named). */

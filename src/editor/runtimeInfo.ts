@@ -25,7 +25,7 @@ export function runtimeInfoLines(f: RuntimeFacts): string[] {
     `Device: ${f.platform}-${f.arch}, ${f.cpu} (${f.cores} logical cores)`,
     `Provider: ${m ? m.executionProvider : 'no model loaded'} (setting: ${f.providerSetting}${f.platform === 'linux' && f.arch === 'x64' ? `; CUDA provider libraries ${f.cudaLibrariesInstalled ? 'installed' : 'not installed'}` : ''})`,
     `Threads: ${f.threadsSetting === 0 ? "ONNX Runtime's default (one per physical core)" : f.threadsSetting}`,
-    m ? `Model: ${m.name} · ${m.onnxFile} · ${precision} · vocab ${m.vocabSize} · window ${m.maxLength} · loaded in ${m.loadMs.toFixed(0)} ms` : `Model: ${f.loadError ?? 'not loaded'}`,
+    m ? `Model: ${m.name} · ${m.onnxFile} · ${precision} · vocab ${m.vocabSize} · window ${m.maxLength}${m.contextBias ? ` · context bias ${m.contextBias}` : ''} · loaded in ${m.loadMs.toFixed(0)} ms` : `Model: ${f.loadError ?? 'not loaded'}`,
     `Last fallback: ${m?.providerNotice ?? 'none'}`,
   ];
 }

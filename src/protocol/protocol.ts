@@ -50,6 +50,9 @@ export interface HoleLengthReport {
   drafted?: { length: number; score: number }[];
 }
 
+/** The largest context bias (LoadMessage `contextBias`): beyond it the model's own prediction hardly counts. */
+export const MAX_CONTEXT_BIAS = 20;
+
 /** Sent by the host: load (or replace) the model. Answered by `ready` or `error`. */
 export interface LoadMessage {
   type: 'load';
@@ -60,6 +63,8 @@ export interface LoadMessage {
   quantized: boolean;
   /** Intra-op threads (0 = the runtime's default). */
   threads: number;
+  /** What the context's tokens add to their logits while sampling; absent: the model folder's own (config.json), 0: none. */
+  contextBias?: number;
 }
 
 /** What loading a model takes (the load message without its envelope). */
@@ -121,6 +126,8 @@ export interface ModelInfo {
   loadMs: number;
   /** The graph ranks the tokens itself (a top-k head): the sampler reads k tokens a row, not the vocabulary. */
   topKHead?: true;
+  /** What the context's tokens add to their logits while sampling (src/core/contextBias.ts), when anything. */
+  contextBias?: number;
 }
 
 /** Sent by the worker: the model answering `load` is ready. */

@@ -3,13 +3,14 @@
  * with each other (vocabulary size, mask token).
  */
 import path from 'node:path';
+import { ContextBias } from '../core/contextBias';
 import { DrawRules } from '../core/drawRules';
 import { InfillError } from '../protocol/errors';
 import { ChatFormat } from './chat';
 import { resolveEndTokenIds } from './endTokens';
 import { readModelFolder } from './modelFolder';
 import type { ResizeTokens } from './resizeHoles';
-import type { LoadSettings, ModelInfo } from '../protocol/protocol';
+import { MAX_CONTEXT_BIAS, type LoadSettings, type ModelInfo } from '../protocol/protocol';
 import { OnnxDenoiser } from './onnxDenoiser';
 import { TextTokenizer } from '../protocol/tokenizer';
 
@@ -32,11 +33,17 @@ export class LoadedModel {
     readonly drawRules: DrawRules,
     /** The model's expand and delete tokens (DreamOn), when it has them: holes of unknown length resize. */
     readonly resizeTokens?: ResizeTokens,
+    /** What sampling adds to the context's tokens (core/contextBias.ts), when anything. */
+    readonly contextBias?: ContextBias,
   ) {}
 
   static async load(settings: LoadSettings): Promise<LoadedModel> {
     const started = performance.now();
+    if (settings.contextBias !== undefined && !(settings.contextBias >= 0 && settings.contextBias <= MAX_CONTEXT_BIAS)) {
+      throw new InfillError('bad-request', `context bias must be a number in [0, ${MAX_CONTEXT_BIAS}], got ${settings.contextBias}`);
+    }
     const folder = readModelFolder(settings.modelDir, settings.quantized);
+    const contextBias = settings.contextBias ?? folder.config.contextBias;
     const tokenizerFile = path.join(folder.dir, 'tokenizer.json');
     let tokenizer: TextTokenizer;
     try {
@@ -96,7 +103,9 @@ export class LoadedModel {
     const drawRules = drawRulesOf(tokenizer, info);
     // A graph with a top-k head ranks the tokens these rules allow (one owner for what may be drawn).
     const topKHead = denoiser.useTopKHead(drawRules.classes());
-    return new LoadedModel(topKHead ? { ...info, topKHead } : info, tokenizer, denoiser, chat, drawRules, resize);
+    const loaded = { ...info, ...(topKHead ? { topKHead } : {}), ...(contextBias ? { contextBias } : {}) } as ModelInfo;
+    const bias = contextBias ? contextBiasOf(tokenizer, info, drawRules, contextBias) : undefined;
+    return new LoadedModel(loaded, tokenizer, denoiser, chat, drawRules, resize, bias);
   }
 
   dispose(): Promise<void> {
@@ -111,6 +120,13 @@ function drawRulesOf(tokenizer: TextTokenizer, info: ModelInfo): DrawRules {
   // Ids past the tokenizer are padding rows of the output layer.
   const bytesOf = (id: number) => (id < tokenizer.vocabSize && tokenizer.hasToken(id) ? tokenizer.tokenBytes(id, false) : undefined);
   return new DrawRules(info.vocabSize, bytesOf, never, ends);
+}
+
+/** Raises the tokens a hole may draw, end tokens aside (they end the text, they are not part of it). */
+function contextBiasOf(tokenizer: TextTokenizer, info: ModelInfo, rules: DrawRules, amount: number): ContextBias {
+  const ends = new Set(info.endTokenIds);
+  const bytesOf = (id: number) => (rules.drawable[id] && !ends.has(id) ? tokenizer.tokenBytes(id, false) : undefined);
+  return ContextBias.byText(info.vocabSize, bytesOf, amount);
 }
 
 /** The mask id: config.json `mask_token_id`, else tokenizer_config.json `mask_token`; it must be a tokenizer token. */

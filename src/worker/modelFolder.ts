@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InfillError } from '../protocol/errors';
 import { maxBytesOf, modelFileProblem } from '../protocol/modelFiles';
+import { MAX_CONTEXT_BIAS } from '../protocol/protocol';
 import { checkExternalData } from './externalData';
 
 export interface ModelConfig {
@@ -28,6 +29,11 @@ export interface ModelConfig {
    * denoised (src/worker/resizeHoles.ts). Absent without an expand token.
    */
   resizeTokens?: { expandId: number; deleteId: number };
+  /**
+   * config.json `diffusion_infill.context_bias`: what the canvas' own tokens add to their logits while sampling
+   * (src/core/contextBias.ts), measured for this model; absent or 0: none.
+   */
+  contextBias?: number;
 }
 
 export interface ModelFolder {
@@ -141,6 +147,11 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
   if (expandId !== undefined && (deleteId === undefined || deleteId === expandId || expandId === maskTokenId || deleteId === maskTokenId)) {
     throw new InfillError('model-invalid', `${file}: "expand_token_id" needs a different "delete_token_id" (or "eos_token_id"), neither the mask`);
   }
+  const ours = c.diffusion_infill;
+  const contextBias = ours !== null && typeof ours === 'object' ? (ours as Record<string, unknown>).context_bias : undefined;
+  if (contextBias !== undefined && (typeof contextBias !== 'number' || !(contextBias >= 0 && contextBias <= MAX_CONTEXT_BIAS))) {
+    throw new InfillError('model-invalid', `${file}: "diffusion_infill.context_bias" must be a number in [0, ${MAX_CONTEXT_BIAS}]`);
+  }
   return {
     maskTokenId,
     vocabSize,
@@ -149,6 +160,7 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
     shiftLogits: c.shift_logits === true,
     ...(bos !== undefined ? { bosId: bos } : {}),
     ...(expandId !== undefined ? { resizeTokens: { expandId, deleteId: deleteId! } } : {}),
+    ...(contextBias ? { contextBias } : {}),
   };
 }
 

@@ -173,7 +173,9 @@ export async function runInfill(model: LoadedModel, id: number, request: InfillR
   const constraint = new DrawConstraint(model.drawRules, plan.holes, plan.ids.length, info.maskId);
   const input = { ids: plan.ids, editable: plan.editable, batch: request.samples, constraint, ...(resizing ? { resize: resizing.rule } : {}) };
   const sampleControl = { isCancelled: () => control.isCancelled(), ...(startTime !== undefined ? { startTime } : {}) };
-  const result = await drain(sample(denoiser, input, request.sampler, rng, sampleControl), poster);
+  // The context bias shapes what is sampled; the length search and the ranking judge by the model's own logits.
+  const sampling = model.contextBias?.over(denoiser) ?? denoiser;
+  const result = await drain(sample(sampling, input, request.sampler, rng, sampleControl), poster);
   if (!poster.lastShown) throw new InfillError('runtime', 'the sampler produced no frames');
   const ranked = performance.now();
   // Rows that resized (drawn by expand/delete whatever the strategy) are read one by one, each at its

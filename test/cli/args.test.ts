@@ -6,7 +6,7 @@ test('flags map onto sampler options and run settings', () => {
   const o = parseArgs([
     '--model', 'm', '--preset', 'best', '--sampler', 'remdm-cap', '--steps', '32', '--eta', '0.1', '--t-on', '0.6', '--t-off=0.1',
     '--alpha-on', '0.8', '--top-p', '0.9', '--top-k', '40', '--temperature', '0.7', '--seed', '7', '--samples', '3',
-    '--max-tokens', '9', '--hole-length', 'bound', '--provider', 'cpu', '--threads', '2', '--quantized', '--json', '--trace', '--instruction', 'be brief', 'x = [MASK]',
+    '--max-tokens', '9', '--hole-length', 'bound', '--provider', 'cpu', '--threads', '2', '--quantized', '--context-bias', '1.5', '--json', '--trace', '--instruction', 'be brief', 'x = [MASK]',
   ]);
   assert.deepEqual(o, {
     help: false,
@@ -20,6 +20,7 @@ test('flags map onto sampler options and run settings', () => {
     provider: 'cpu',
     threads: 2,
     quantized: true,
+    contextBias: 1.5,
     json: true,
     trace: true,
     text: 'x = [MASK]',
@@ -35,6 +36,7 @@ test('defaults: one sample, auto provider, text from stdin', () => {
   assert.equal(o.text, undefined);
   assert.deepEqual(o.sampler, {});
   assert.equal(o.preset, 'balanced'); // the editor's default preset
+  assert.equal(o.contextBias, undefined); // the model folder's own
   assert.equal(parseArgs(['--help']).help, true);
 });
 
@@ -55,6 +57,8 @@ test('bad input is a UsageError that names the flag', () => {
     [['--hole-length', 'exact'], /--hole-length: expected search or bound, got 'exact'/],
     [['--instruction', '  '], /^--instruction: needs the text of the instruction/],
     [['--instruction'], /^--instruction: needs the text of the instruction/],
+    [['--context-bias', '-1'], /^--context-bias: must be from 0 to 20, got -1/],
+    [['--context-bias', 'high'], /^--context-bias: expected a number, got 'high'/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));
 });

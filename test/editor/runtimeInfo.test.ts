@@ -14,7 +14,9 @@ test('runtime info: provider, versions, device, threads, model file and precisio
   assert.match(lines[1], /linux-x64, AMD EPYC \(2 logical cores\)/);
   assert.match(lines[2], /^Provider: cpu \(setting: auto; CUDA provider libraries installed\)$/);
   assert.match(lines[3], /default/);
-  assert.match(lines[4], /onnx\/model_quantized\.onnx · int8 \(quantized\)/);
+  assert.match(lines[4], /onnx\/model_quantized\.onnx · int8 \(quantized\) · vocab 8192 · window 512 · loaded in/);
+  const biased = runtimeInfoLines({ ...base, model: { ...model, executionProvider: 'cpu', contextBias: 3 } });
+  assert.match(biased[4], /· window 512 · context bias 3 · loaded in/);
   assert.match(lines[5], /^Last fallback: cuda execution provider failed \(libcudnn\.so\.9/);
 });
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SAMPLER_OPTIONS, SCHEDULE_NAMES, STRATEGY_NAMES } from '../../src/core/options';
 import { DEFAULT_PRESET, PRESET_SETTINGS, PRESETS } from '../../src/core/presets';
-import { EXECUTION_PROVIDERS } from '../../src/protocol/protocol';
+import { EXECUTION_PROVIDERS, MAX_CONTEXT_BIAS } from '../../src/protocol/protocol';
 
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
 const configuration = manifest.contributes.configuration;
@@ -36,6 +36,11 @@ test('the enums in package.json are the lists the code checks against', () => {
   assert.deepEqual(setting('executionProvider').enum, [...EXECUTION_PROVIDERS]);
   assert.deepEqual(setting('preset').enum, [...PRESET_SETTINGS]);
   assert.equal(setting('preset').default, DEFAULT_PRESET);
+});
+
+test("the context bias setting's range is the worker's, and its default leaves the model folder's own", () => {
+  const bias = setting('contextBias') as { default: unknown; minimum: number; maximum: number };
+  assert.deepEqual([bias.default, bias.minimum, bias.maximum], [null, 0, MAX_CONTEXT_BIAS]);
 });
 
 test("the preset setting's descriptions give the same time and quality as the picker's (presets.ts)", () => {

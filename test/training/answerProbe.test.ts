@@ -9,10 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { root } from './python';
 
-test('answer_probe.mjs reads every CLI example with its answer as the hole', () => {
-  const run = spawnSync(process.execPath, [path.join(root, 'training/answer_probe.mjs'), path.join(root, 'models/mdlm-code-small'), '--json'], { encoding: 'utf8' });
+const probe = (...args: string[]) => {
+  const run = spawnSync(process.execPath, [path.join(root, 'training/answer_probe.mjs'), path.join(root, 'models/mdlm-code-small'), '--json', ...args], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+};
+
+test('answer_probe.mjs reads every CLI example with its answer as the hole', () => {
+  const lines = probe();
   const { sum } = lines.pop();
   const examples = JSON.parse(fs.readFileSync(path.join(root, 'training/cli-examples.json'), 'utf8'));
   assert.equal(lines.length, examples.length);
@@ -25,4 +29,9 @@ test('answer_probe.mjs reads every CLI example with its answer as the hole', () 
     assert.ok(row.written.length > 0);
   });
   assert.ok(Math.abs(sum - lines.reduce((s, r) => s + r.logp, 0)) < 1e-9);
+});
+
+test('answer_probe.mjs reads the logits as the runtime does: raised by the context bias asked for', () => {
+  const [none, raised] = ['0', '3'].map((b) => probe('--context-bias', b).pop().sum);
+  assert.notEqual(none, raised);
 });

@@ -216,6 +216,51 @@ test('config.json without a maximum length, or not JSON, is model-invalid naming
   );
 });
 
+test('config.json "diffusion_infill.context_bias" is the model\'s context bias; a bad one is model-invalid naming the field', () => {
+  const ours = (context_bias: unknown) => ({ vocab_size: 10, max_position_embeddings: 64, diffusion_infill: { context_bias } });
+  assert.equal(parseModelConfig(ours(2.5), 'config.json').contextBias, 2.5);
+  assert.equal(parseModelConfig(ours(0), 'config.json').contextBias, undefined);
+  assert.equal(parseModelConfig({ vocab_size: 10, max_position_embeddings: 64 }, 'config.json').contextBias, undefined);
+  for (const bad of [-1, 21, '2', null, Number.NaN]) {
+    assert.throws(
+      () => parseModelConfig(ours(bad), '/m/config.json'),
+      (err: InfillError) => err.code === 'model-invalid' && err.message === '/m/config.json: "diffusion_infill.context_bias" must be a number in [0, 20]',
+      String(bad),
+    );
+  }
+});
+
+test('the context bias raises the context\'s tokens in the logits sampling reads by exactly its amount; a bad override is refused before loading', async () => {
+  const plain = await LoadedModel.load({ ...settings(embeddedModel), contextBias: 0 });
+  const biased = await LoadedModel.load({ ...settings(embeddedModel), contextBias: 3 });
+  try {
+    assert.equal(plain.info.contextBias, undefined);
+    assert.equal(biased.info.contextBias, 3);
+    const { tokenizer, info } = plain;
+    const context = tokenizer.encode('def add(a, b):\n    return');
+    const ids = Int32Array.from([...context, info.maskId, info.maskId]);
+    const at = Int32Array.of(context.length, context.length + 1);
+    const a = await plain.denoiser.forwardAt!(ids, 1, ids.length, at);
+    assert.equal(plain.contextBias, undefined);
+    assert.deepEqual(await biased.denoiser.forwardAt!(ids, 1, ids.length, at), a, 'the model\'s own logits stay as they are');
+    const b = await biased.contextBias!.over(biased.denoiser).forwardAt!(ids, 1, ids.length, at);
+    const raised = new Set<string>();
+    for (let id = 0; id < info.vocabSize; id++) {
+      const [d0, d1] = [b[id] - a[id], b[info.vocabSize + id] - a[info.vocabSize + id]];
+      assert.ok(Math.abs(d0 - d1) < 1e-5, `id ${id}: both rows are raised alike (${d0}, ${d1})`);
+      if (Math.abs(d0 - 3) < 1e-5) raised.add(tokenizer.decode([id]));
+      else assert.equal(d0, 0, `id ${id} is raised by ${d0}`);
+    }
+    for (const t of ['def', ' def', 'add', 'a', ' a', 'b', ' b', ' return', 'return', '(', ',', '):']) assert.ok(raised.has(t), `${JSON.stringify(t)} is raised`);
+    assert.ok(!raised.has(' c') && !raised.has('[MASK]'), 'nothing else is');
+  } finally {
+    await plain.dispose();
+    await biased.dispose();
+  }
+  const err = await LoadedModel.load({ ...settings('/nonexistent'), contextBias: -1 }).catch((e: InfillError) => e);
+  assert.ok(err instanceof InfillError && err.code === 'bad-request' && /context bias must be a number in \[0, 20\], got -1/.test(err.message), String(err));
+});
+
 test('checkGraph accepts attention_mask, token_type_ids and one time input, rejects the rest', () => {
   assert.deepEqual(checkGraph('m.onnx', ['input_ids', 'attention_mask', 'token_type_ids', 'timesteps'], ['logits']), {
     hasAttentionMask: true,
