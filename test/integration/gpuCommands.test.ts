@@ -44,7 +44,7 @@ describe('Runtime commands', () => {
       assert.match(block, /Provider: cpu \(setting: cuda; CUDA provider libraries not installed\)/);
       assert.match(block, /Threads: 2\b/);
       const file = path.join(extensionPath(), 'models', 'mdlm-code-small', 'onnx', 'model_quantized.onnx');
-      assert.ok(block.includes(`Model: mdlm-code-small · ${file} · int8 (quantized) · vocab 8192 · window 512 · loaded in `), 'no model line with its file and precision');
+      assert.ok(block.includes(`Model: mdlm-code-small · ${file} · int8 (quantized) · vocab 8192 · window 512 · context bias 3 · loaded in `), 'no model line with its file and precision');
       assert.match(block, /Last fallback: CUDA provider library \(libonnxruntime_providers_cuda\.so\) is not installed next to onnxruntime-node; using CPU/);
     } finally {
       await restore();
