@@ -93,13 +93,12 @@ function userCut(c: Case): Case {
 const byDomain = new Map<string, Case[]>();
 for (const c of cases) byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? []), c].slice(0, limit));
 
-/** The context bias the model was loaded with (the flag's, else its folder's). */
-let bias = 0;
-
 async function main() {
   const client = new WorkerClient(path.join(__dirname, 'worker.js'));
   const rows: Row[] = [];
   const perCase: string[] = [];
+  /** The context bias the model was loaded with (the flag's, else its folder's). */
+  let bias = 0;
   try {
     const info = await client.load({ modelDir, executionProvider: 'cpu', quantized, threads: 0, contextBias });
     bias = info.contextBias ?? 0;

@@ -53,6 +53,11 @@ export interface HoleLengthReport {
 /** The largest context bias (LoadMessage `contextBias`): beyond it the model's own prediction hardly counts. */
 export const MAX_CONTEXT_BIAS = 20;
 
+/** A context bias the runtime takes: a number from 0 to MAX_CONTEXT_BIAS (config.json, settings, flags). */
+export function isContextBias(v: unknown): v is number {
+  return typeof v === 'number' && v >= 0 && v <= MAX_CONTEXT_BIAS;
+}
+
 /** Sent by the host: load (or replace) the model. Answered by `ready` or `error`. */
 export interface LoadMessage {
   type: 'load';
