@@ -6,7 +6,7 @@
 #   bash training/gpu.sh                 # there, carrying training/runs/gpu-pack; OUT=$OUT
 #   GPU_RUN=DIR bash training/train.sh   # here, DIR = the files that came back: export, metrics, card
 #
-# It trains `train.py --preset gpu` (the shipped model grown to ten blocks, 65,536 tokens a step)
+# It trains `train.py --preset gpu` (the shipped model's ten blocks, 65,536 tokens a step)
 # for MINUTES of wall clock (the horizon is set from the first steps' speed) and writes the weights
 # (no optimizer state) to $OUT in 15 MiB pieces with their checksum, beside the training log.
 # Knobs: MINUTES=7 SEED=8 OBJECTIVES=mdlm=1 (e.g. mdlm=0.6,span=0.2,eos=0.2) PRESET=gpu

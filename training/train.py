@@ -36,14 +36,13 @@ PRESETS = {
     # CPU: 1.5 s a step on two cores (six blocks: 1.3), the packaged extension still under 80 MB.
     "small8": dict(model=dict(hidden_size=256, num_layers=8, num_heads=4), tokens_per_step=4096, lr=3e-4,
                    total_steps=4000, warmup=200),
-    # Ten blocks of the small width, grown from the shipped eight (--init-from): stage 23, measured, not
-    # shipped (1.6 s a step; its fp32 file would take the Windows packages past 80 MB; training/README.md).
+    # Ten blocks of the small width, grown from stage 20's eight (--init-from): stage 23, the shipped
+    # model (1.6 s a step; the packages carry its int8 graph only, to stay under 80 MB).
     "small10": dict(model=dict(hidden_size=256, num_layers=10, num_heads=4), tokens_per_step=4096, lr=3e-4,
                     total_steps=3000, warmup=200),
-    # For one call on a lent GPU machine (gpu.sh): the shipped width with ten blocks, grown from the
-    # shipped eight (--init-from), 16x the tokens a step. Ten blocks keep the fp32 file under 50 MB
-    # (the Windows packages would pass 80 MB: training/README.md, "GPU stage"); the steps come from
-    # the call's time (--minutes).
+    # For one call on a lent GPU machine (gpu.sh): the shipped model's shape (ten blocks) from its
+    # weights (--init-from), 16x the tokens a step. Ten blocks keep the fp32 file under 50 MB (the
+    # limit for a file in git); the steps come from the call's time (--minutes).
     "gpu": dict(model=dict(hidden_size=256, num_layers=10, num_heads=4), tokens_per_step=65536, lr=5e-4,
                 total_steps=20000, warmup=200),
     # A few steps for CI's smoke test.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The embedded model in one command: corpus -> tokens -> training (sixteen stages, seeded, resumable)
+# The embedded model in one command: corpus -> tokens -> training (seventeen stages, seeded, resumable)
 # -> export -> parity -> held-out and out-of-distribution metrics -> model card.
 #
 #   bash training/train.sh [MODEL_DIR]          # default: models/mdlm-code-small
@@ -24,10 +24,11 @@
 #                      STAGE12_STEPS=3896, stage 13: the same again over STAGE13_STEPS=3000, then
 #                      stage 14: the same at lr 2e-4 down to 1e-5 over STAGE14_STEPS=6000, stage 15:
 #                      the same again over STAGE15_STEPS=6000, then stage 20: stage 15's weights
-#                      grown to 8 blocks, the same at lr 3e-4 down to 1.5e-5 over STAGE20_STEPS=4000
-#                      (0 skips each; the shipped model has all of them; stages 16-19 were
-#                      experiments, training/README.md).
-#                      STAGE2=mix (no stages 3-20): two more blocks, the objective mix (MDLM,
+#                      grown to 8 blocks, the same at lr 3e-4 down to 1.5e-5 over STAGE20_STEPS=4000,
+#                      then stage 23: grown to 10 blocks, the same over STAGE23_STEPS=3000
+#                      (0 skips each; the shipped model has all of them; stages 16-19, 21 and 22
+#                      were experiments, training/README.md).
+#                      STAGE2=mix (no stages 3-23): two more blocks, the objective mix (MDLM,
 #                      spans, end-token-padded holes) on the broader corpus, STAGE2_STEPS=4000,
 #                      PRESET2=small6
 #   PACK=1             only build the data and write runs/gpu-pack/tokens.tar.xz, GPU_DATA's tokens
@@ -45,7 +46,7 @@ SEED="${SEED:-0}" THREADS="${THREADS:-2}"
 STAGE1_STEPS="${STAGE1_STEPS:-8000}" STAGE2="${STAGE2:-continue}" PRESET2="${PRESET2:-small6}"
 case "$STAGE2" in
   continue) STAGE2_STEPS="${STAGE2_STEPS:-2500}" ;;
-  # The chain of stages 3-20 ends at its first stage with 0 steps: mix has none of them.
+  # The chain of stages 3-23 ends at its first stage with 0 steps: mix has none of them.
   mix) STAGE2_STEPS="${STAGE2_STEPS:-4000}" STAGE3_STEPS=0 ;;
   *) echo "train.sh: STAGE2 must be continue or mix, got $STAGE2" >&2; exit 2 ;;
 esac
@@ -55,6 +56,7 @@ STAGE9_STEPS="${STAGE9_STEPS:-1600}" STAGE10_STEPS="${STAGE10_STEPS:-1000}"
 STAGE11_STEPS="${STAGE11_STEPS:-1800}" STAGE12_STEPS="${STAGE12_STEPS:-3896}"
 STAGE13_STEPS="${STAGE13_STEPS:-3000}" STAGE14_STEPS="${STAGE14_STEPS:-6000}"
 STAGE15_STEPS="${STAGE15_STEPS:-6000}" STAGE20_STEPS="${STAGE20_STEPS:-4000}"
+STAGE23_STEPS="${STAGE23_STEPS:-3000}"
 cd "$HERE"
 log() { echo "[train.sh] $*"; }
 
@@ -121,7 +123,7 @@ else
       --seed "$SEED" --threads "$THREADS"
   fi
 
-  # 3b. Stages 3-20 (continue only): the MDLM objective on stage 1's data again, from the previous
+  # 3b. Stages 3-23 (continue only): the MDLM objective on stage 1's data again, from the previous
   #     stage's export at a lower peak (held-out accuracy was still rising at the end of each stage).
   #     Stage 4 has two more blocks, grown as identities so training starts where stage 3 ended
   #     (held-out accuracy rose another 1.1-3.4 points; stage 5 another 0.4-0.8, stage 6 0.6-1.0,
@@ -144,7 +146,8 @@ else
                "9 small6 100 $STAGE9_STEPS 2e-4" "10 small6 100 $STAGE10_STEPS 2e-4 0.5" \
                "11 small6 100 $STAGE11_STEPS 2e-4 0.5" "12 small6 100 $STAGE12_STEPS 3e-4 0.75" \
                "13 small6 100 $STAGE13_STEPS 3e-4 0.75" "14 small6 100 $STAGE14_STEPS 2e-4 0.75" \
-               "15 small6 100 $STAGE15_STEPS 2e-4 0.75" "20 small8 200 $STAGE20_STEPS 3e-4 0.75"; do
+               "15 small6 100 $STAGE15_STEPS 2e-4 0.75" "20 small8 200 $STAGE20_STEPS 3e-4 0.75" \
+               "23 small10 200 $STAGE23_STEPS 3e-4 0.75"; do
     read -r n preset warmup steps lr broad <<< "$stage"
     [ "$steps" -gt 0 ] || break
     next_stage "$n" "$preset" "$warmup" "$steps" "$lr" "$broad"

@@ -1,5 +1,6 @@
-// Every .vsix `npm run package` builds: its own platform's ONNX Runtime and no other's, the model,
-// the bundles and the licence files, the target in its manifest, and its size as the README says.
+// Every .vsix `npm run package` builds: its own platform's ONNX Runtime and no other's, the model
+// (its int8 graph only), the bundles and the licence files, the target in its manifest, and its
+// size as the README says.
 // Reuses each .vsix newer than its inputs (a cold build of all of them takes about 1.5 min here).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,7 +20,7 @@ const COMMON = [
   'package.json', 'README.md', 'LICENSE.txt', 'THIRD_PARTY_NOTICES.md', 'CHANGELOG.md',
   'dist/extension.js', 'dist/worker.js', 'dist/cli.js', 'dist/convert.js',
   'models/mdlm-code-small/config.json', 'models/mdlm-code-small/tokenizer.json', 'models/mdlm-code-small/tokenizer_config.json',
-  'models/mdlm-code-small/onnx/model.onnx', 'models/mdlm-code-small/onnx/model_quantized.onnx',
+  'models/mdlm-code-small/README.md', 'models/mdlm-code-small/onnx/model_quantized.onnx',
   'node_modules/onnxruntime-node/package.json', 'node_modules/onnxruntime-node/dist/index.js',
   'node_modules/onnxruntime-common/package.json',
 ];
@@ -37,6 +38,7 @@ for (const target of vsixTargets()) {
     const entries = await zip.listZip(vsix);
     const names = new Set(entries.map((e) => e.name));
     for (const file of COMMON) assert.ok(names.has(`extension/${file}`), `${target}: ${file} missing`);
+    assert.ok(!names.has('extension/models/mdlm-code-small/onnx/model.onnx'), `${target}: the fp32 graph shipped`);
     const binaries = [...names].filter((n) => n.startsWith(BINARY_ROOT)).sort();
     assert.deepEqual(binaries, RUNTIME[target].map((file) => `extension/${binaryFolder(target)}${file}`).sort());
     assert.ok(![...names].some((n) => n.includes('/src/') || n.endsWith('.map') || n.endsWith('.ts')), `${target}: sources shipped`);
