@@ -15,8 +15,8 @@ export interface Preset {
   label: string;
   /**
    * What a user decides by: time and quality with the editor's default 3 candidates, the best fit
-   * first, on two CPU cores (stage 10 weights, user cuts; training/README.md, "Stage 10"; Best:
-   * bench/RESULTS.md, "A beam over unmasking orders").
+   * first, on two CPU cores (stage 23 weights with the context bias, user cuts, exact length, the
+   * mean of four seeds; bench/RESULTS.md, "The presets' figures with stage 23").
    */
   description: string;
   /** How it samples, for those who ask. */
@@ -31,21 +31,21 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'fast',
     label: 'Fast',
-    description: 'quickest: ~0.3 s for a short span, the first candidate exactly right on 18% of held-out spans',
+    description: 'quickest: ~0.5 s for a short span, the first candidate exactly right on 25% of held-out spans',
     detail: 'MDLM ancestral sampling, few steps (about one per two tokens, 4-16); no remasking',
     sampler: (n) => ({ strategy: 'mdlm', steps: clamp(n / 2, 4, 16), topP: 0.9 }),
   },
   {
     name: 'balanced',
     label: 'Balanced',
-    description: '~0.5 s for a short span, the first candidate exactly right on 21%',
+    description: '~0.7 s for a short span, the first candidate exactly right on 26%',
     detail: 'ReMDM-cap (eta 0.02), one step per token (16-128)',
     sampler: (n) => ({ strategy: 'remdm-cap', steps: clamp(n, 16, 128), eta: 0.02, topP: 0.9 }),
   },
   {
     name: 'best',
     label: 'Best',
-    description: '~0.4 s for a short span, the first candidate exactly right on 25% (searches the order it fills in; the same text every time)',
+    description: '~0.7 s for a short span, the first candidate exactly right on 31% (searches the order it fills in; the same text every time)',
     detail: 'beam search over unmasking orders, one token a step: each candidate is a beam, best first',
     // Mode-seeking: on held-out 1-8 token spans the beam's first candidate was right on 76 of 300,
     // where the remasking loop at top-p 0.5 and temperature 0.7 averaged 71 over five seeds
