@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from onnx_weights import model_from_folder
+from train import load_split
 
 CONTEXT = 32
 CANDIDATES = [1, 2, 3, 4, 5, 6, 7, 8, 10, 13, 16]
@@ -30,7 +31,7 @@ SEPARATOR = 0  # <|endoftext|>: a span's window never crosses documents
 
 
 def cut_spans(data: Path, n: int, rng: random.Random):
-    files = {d: np.fromfile(data / "train" / f"{d}.u16", dtype=np.uint16) for d in DOMAINS}
+    files = load_split(data, "train")
     out = []
     while len(out) < n:
         d = rng.choice(list(DOMAINS))
