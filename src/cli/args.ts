@@ -3,7 +3,7 @@ import { appendAll } from '../core/arrays';
 import { DEFAULT_HOLE_LENGTH } from '../core/placeholders';
 import { DEFAULT_PRESET, PRESETS, type PresetName } from '../core/presets';
 import type { SamplerOptions, StrategyName } from '../core/types';
-import { EXECUTION_PROVIDERS, isContextBias, MAX_CONTEXT_BIAS, MAX_SAMPLES, type ExecutionProviderSetting } from '../protocol/protocol';
+import { CONTEXT_BIAS_RANGE, EXECUTION_PROVIDERS, isContextBias, MAX_CONTEXT_BIAS, MAX_SAMPLES, type ExecutionProviderSetting } from '../protocol/protocol';
 
 export const USAGE = `Usage: diffusion-infill [options] [TEXT]
        diffusion-infill convert SRC OUT [--quantize none|int8|int4] [--dtype fp32|fp16]
@@ -147,7 +147,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
       case '--context-bias': {
         o.contextBias = number(flag, value(), false);
-        if (!isContextBias(o.contextBias)) throw new UsageError(`--context-bias: must be from 0 to ${MAX_CONTEXT_BIAS}, got ${o.contextBias}`);
+        if (!isContextBias(o.contextBias)) throw new UsageError(`--context-bias: ${CONTEXT_BIAS_RANGE}, got ${o.contextBias}`);
         break;
       }
       case '--provider': {

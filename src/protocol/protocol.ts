@@ -58,6 +58,9 @@ export function isContextBias(v: unknown): v is number {
   return typeof v === 'number' && v >= 0 && v <= MAX_CONTEXT_BIAS;
 }
 
+/** How each caller of isContextBias words a value it rejects, after naming where the value came from. */
+export const CONTEXT_BIAS_RANGE = `must be a number from 0 to ${MAX_CONTEXT_BIAS}`;
+
 /** Sent by the host: load (or replace) the model. Answered by `ready` or `error`. */
 export interface LoadMessage {
   type: 'load';

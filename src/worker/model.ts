@@ -10,7 +10,7 @@ import { ChatFormat } from './chat';
 import { resolveEndTokenIds } from './endTokens';
 import { readModelFolder } from './modelFolder';
 import type { ResizeTokens } from './resizeHoles';
-import { isContextBias, MAX_CONTEXT_BIAS, type LoadSettings, type ModelInfo } from '../protocol/protocol';
+import { CONTEXT_BIAS_RANGE, isContextBias, type LoadSettings, type ModelInfo } from '../protocol/protocol';
 import { OnnxDenoiser } from './onnxDenoiser';
 import { TextTokenizer } from '../protocol/tokenizer';
 
@@ -40,7 +40,7 @@ export class LoadedModel {
   static async load(settings: LoadSettings): Promise<LoadedModel> {
     const started = performance.now();
     if (settings.contextBias !== undefined && !isContextBias(settings.contextBias)) {
-      throw new InfillError('bad-request', `context bias must be a number in [0, ${MAX_CONTEXT_BIAS}], got ${settings.contextBias}`);
+      throw new InfillError('bad-request', `context bias ${CONTEXT_BIAS_RANGE}, got ${settings.contextBias}`);
     }
     const folder = readModelFolder(settings.modelDir, settings.quantized);
     const contextBias = settings.contextBias ?? folder.config.contextBias;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InfillError } from '../protocol/errors';
 import { maxBytesOf, modelFileProblem } from '../protocol/modelFiles';
-import { isContextBias, MAX_CONTEXT_BIAS } from '../protocol/protocol';
+import { CONTEXT_BIAS_RANGE, isContextBias } from '../protocol/protocol';
 import { checkExternalData } from './externalData';
 
 export interface ModelConfig {
@@ -150,7 +150,7 @@ export function parseModelConfig(raw: unknown, file: string, tokenizerMaxLength?
   const ours = c.diffusion_infill;
   const contextBias = ours !== null && typeof ours === 'object' ? (ours as Record<string, unknown>).context_bias : undefined;
   if (contextBias !== undefined && !isContextBias(contextBias)) {
-    throw new InfillError('model-invalid', `${file}: "diffusion_infill.context_bias" must be a number in [0, ${MAX_CONTEXT_BIAS}]`);
+    throw new InfillError('model-invalid', `${file}: "diffusion_infill.context_bias" ${CONTEXT_BIAS_RANGE}`);
   }
   return {
     maskTokenId,

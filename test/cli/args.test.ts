@@ -57,7 +57,7 @@ test('bad input is a UsageError that names the flag', () => {
     [['--hole-length', 'exact'], /--hole-length: expected search or bound, got 'exact'/],
     [['--instruction', '  '], /^--instruction: needs the text of the instruction/],
     [['--instruction'], /^--instruction: needs the text of the instruction/],
-    [['--context-bias', '-1'], /^--context-bias: must be from 0 to 20, got -1/],
+    [['--context-bias', '-1'], /^--context-bias: must be a number from 0 to 20, got -1/],
     [['--context-bias', 'high'], /^--context-bias: expected a number, got 'high'/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseArgs(argv), (err: unknown) => err instanceof UsageError && message.test(err.message));

@@ -38,7 +38,9 @@ for (const target of vsixTargets()) {
     const entries = await zip.listZip(vsix);
     const names = new Set(entries.map((e) => e.name));
     for (const file of COMMON) assert.ok(names.has(`extension/${file}`), `${target}: ${file} missing`);
-    assert.ok(!names.has('extension/models/mdlm-code-small/onnx/model.onnx'), `${target}: the fp32 graph shipped`);
+    // Whatever the fp32 graph is called: the int8 graph is the one graph (and no external data) shipped.
+    const graphs = [...names].filter((n) => n.startsWith('extension/models/') && n.includes('/onnx/'));
+    assert.deepEqual(graphs, ['extension/models/mdlm-code-small/onnx/model_quantized.onnx'], `${target}: graphs shipped`);
     const binaries = [...names].filter((n) => n.startsWith(BINARY_ROOT)).sort();
     assert.deepEqual(binaries, RUNTIME[target].map((file) => `extension/${binaryFolder(target)}${file}`).sort());
     assert.ok(![...names].some((n) => n.includes('/src/') || n.endsWith('.map') || n.endsWith('.ts')), `${target}: sources shipped`);

@@ -224,7 +224,7 @@ test('config.json "diffusion_infill.context_bias" is the model\'s context bias; 
   for (const bad of [-1, 21, '2', null, Number.NaN]) {
     assert.throws(
       () => parseModelConfig(ours(bad), '/m/config.json'),
-      (err: InfillError) => err.code === 'model-invalid' && err.message === '/m/config.json: "diffusion_infill.context_bias" must be a number in [0, 20]',
+      (err: InfillError) => err.code === 'model-invalid' && err.message === '/m/config.json: "diffusion_infill.context_bias" must be a number from 0 to 20',
       String(bad),
     );
   }
@@ -258,7 +258,7 @@ test('the context bias raises the context\'s tokens in the logits sampling reads
     await biased.dispose();
   }
   const err = await LoadedModel.load({ ...settings('/nonexistent'), contextBias: -1 }).catch((e: InfillError) => e);
-  assert.ok(err instanceof InfillError && err.code === 'bad-request' && /context bias must be a number in \[0, 20\], got -1/.test(err.message), String(err));
+  assert.ok(err instanceof InfillError && err.code === 'bad-request' && /context bias must be a number from 0 to 20, got -1/.test(err.message), String(err));
 });
 
 test('checkGraph accepts attention_mask, token_type_ids and one time input, rejects the rest', () => {
