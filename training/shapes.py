@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import DiffusionLM, ModelConfig  # noqa: E402
 from train import bf16_is_fast, mixed_loss  # noqa: E402
 
-SHAPES = {"d256x4": (256, 4, 4), "d256x6": (256, 6, 4), "d384x6": (384, 6, 6), "d512x8": (512, 8, 8)}
+SHAPES = {"d256x4": (256, 4, 4), "d256x6": (256, 6, 4), "d256x10": (256, 10, 4), "d384x6": (384, 6, 6), "d512x8": (512, 8, 8)}
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--steps", type=int, default=4)
