@@ -14,6 +14,7 @@ Features are cached in OUT_DIR (candidates.npz, bound16.npy); delete them to rec
 Usage: /usr/bin/python3 length_probe.py MODEL_DIR DATA_DIR OUT_DIR [--examples N] [--threads T]
 """
 import argparse
+import json
 import random
 from pathlib import Path
 
@@ -27,10 +28,10 @@ CONTEXT = 32
 CANDIDATES = [1, 2, 3, 4, 5, 6, 7, 8, 10, 13, 16]
 BOUND = CANDIDATES[-1]
 DOMAINS = {"python": 0, "typescript": 1, "pydocs": 2}
-SEPARATOR = 0  # <|endoftext|>: a span's window never crosses documents
 
 
-def cut_spans(data: Path, n: int, rng: random.Random):
+def cut_spans(data: Path, n: int, rng: random.Random, separator: int):
+    """`n` spans whose windows never cross a document boundary (`separator`, the end token)."""
     files = load_split(data, "train")
     out = []
     while len(out) < n:
@@ -39,7 +40,7 @@ def cut_spans(data: Path, n: int, rng: random.Random):
         length = rng.randint(1, 8)
         start = rng.randrange(CONTEXT, len(tokens) - CONTEXT - length)
         window = tokens[start - CONTEXT: start + length + CONTEXT].astype(np.int64)
-        if not (window == SEPARATOR).any():
+        if not (window == separator).any():
             out.append((DOMAINS[d], length, window))
     return out
 
@@ -115,7 +116,8 @@ def main():
     torch.manual_seed(0)
     args.out.mkdir(parents=True, exist_ok=True)
     model = model_from_folder(args.model)
-    spans = cut_spans(args.data, args.examples, random.Random(0))
+    eos_id = json.loads((args.model / "config.json").read_text())["eos_token_id"]
+    spans = cut_spans(args.data, args.examples, random.Random(0), eos_id)
     target = np.array([CANDIDATES.index(n) for _, n, _ in spans])
     domain = np.array([d for d, _, _ in spans])
     cached = args.out / "candidates.npz"
